@@ -1,0 +1,35 @@
+# originpulls.aop — developer entry points. Every target installs what it needs.
+.PHONY: test quick lint sanity unit integration molecule compat images demo demo-down clean help
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' Makefile | sed 's/:.*## /\t/'
+
+test:  ## everything CI runs: lint, sanity, unit, integration, Molecule, compat (ansible-core 2.17)
+	bash scripts/test.sh all
+
+quick:  ## the edit loop: lint + unit tests
+	bash scripts/test.sh setup lint unit
+
+lint:  ## yamllint, ansible-lint (production), ruff, changelog fragments
+	bash scripts/test.sh lint
+
+sanity:  ## ansible-test sanity on the collection
+	bash scripts/test.sh sanity
+
+unit:  ## pytest unit tests
+	bash scripts/test.sh unit
+
+integration:  ## modules through ansible-playbook against the emulator; collection build
+	bash scripts/test.sh integration
+
+molecule:  ## every Molecule scenario (Docker origins)
+	bash scripts/test.sh molecule
+
+compat:  ## oldest supported core: ansible-core 2.17 on Python 3.11
+	bash scripts/test.sh compat
+
+images:  ## Docker engine on demand + the local origin image
+	bash scripts/test.sh docker
+
+clean:  ## remove the venvs and caches (images stay; docker rmi them by hand)
+	rm -rf .venv .venv-compat .cache

@@ -1,0 +1,188 @@
+#!/usr/bin/python
+# Copyright: originpulls.aop contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: tls_client_auth
+short_description: Turn global Cloudflare Authenticated Origin Pulls on or off
+version_added: 0.1.0
+description:
+  - Manages the zone setting C(tls_client_auth), the switch for B(global) Authenticated Origin Pulls (AOP).
+    While it is on, Cloudflare presents its shared client certificate (signed by the Cloudflare
+    origin-pull CA) on every connection to the zone's origins.
+  - Before turning it on, the module checks the prerequisite that the zone's SSL/TLS encryption mode
+    (setting C(ssl)) is Full or higher (V(full), V(strict) or V(origin_pull)); AOP does not apply in
+    Off or Flexible mode. It fails with a clear message otherwise, unless O(raise_ssl_mode) allows it to
+    raise the mode first.
+  - Turn origins to the C(optional) stage B(before) enabling, and back to C(optional) B(before)
+    disabling; the playbooks C(originpulls.aop.enable_aop) and C(originpulls.aop.disable_aop) do that.
+  - Zone-level and per-hostname AOP are independent of this setting and are not touched.
+  - Reads two settings (2 GET calls); writes only what must change (1 PATCH, or 2 with O(raise_ssl_mode)).
+author: originpulls.aop maintainers (@originpulls)
+extends_documentation_fragment:
+  - originpulls.aop.cloudflare
+  - originpulls.aop._attributes
+options:
+  state:
+    description:
+      - V(enabled) turns C(tls_client_auth) on, V(disabled) turns it off.
+    type: str
+    choices: [enabled, disabled]
+    default: enabled
+  raise_ssl_mode:
+    description:
+      - When enabling and the zone's SSL mode is below Full, raise it to this mode first instead of failing.
+      - V(strict) (Full (strict)) needs a valid, trusted certificate on every origin; V(full) accepts any
+        origin certificate. Left unset, a zone below Full makes the module fail without any change.
+      - A mode already at Full or higher is never changed (Cloudflare's automatic SSL/TLS may have raised it).
+    type: str
+    choices: [full, strict, origin_pull]
+"""
+
+EXAMPLES = r"""
+- name: Turn on global Authenticated Origin Pulls (origins already at the optional stage)
+  originpulls.aop.tls_client_auth:
+    zone: example.com
+    state: enabled
+  delegate_to: localhost
+  run_once: true
+
+- name: Turn it on, raising the SSL mode of a Flexible zone to Full (strict)
+  originpulls.aop.tls_client_auth:
+    zone_id: 023e105f4ecef8ad9ca31a8372d0c353
+    api_token: "{{ lookup('ansible.builtin.env', 'CLOUDFLARE_API_TOKEN') }}"
+    state: enabled
+    raise_ssl_mode: strict
+  delegate_to: localhost
+
+- name: Turn it off (origins first relaxed to optional)
+  originpulls.aop.tls_client_auth:
+    zone: example.com
+    state: disabled
+  delegate_to: localhost
+"""
+
+RETURN = r"""
+zone_id:
+  description: Id of the zone.
+  returned: success
+  type: str
+  sample: 023e105f4ecef8ad9ca31a8372d0c353
+tls_client_auth:
+  description: Value of C(tls_client_auth) before and after the run (after is predicted in check mode).
+  returned: success
+  type: dict
+  sample: {"before": "off", "after": "on", "editable": true}
+ssl_mode:
+  description: The zone's SSL/TLS encryption mode (C(ssl) setting) before and after the run.
+  returned: success
+  type: dict
+  sample: {"before": "strict", "after": "strict"}
+api_calls:
+  description: The API calls this run made (method, path, HTTP status).
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"method": "GET", "path": "/zones/023e105f4ecef8ad9ca31a8372d0c353/settings/tls_client_auth", "status": 200}]
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.originpulls.aop.plugins.module_utils._cloudflare import (
+    CLOUDFLARE_MUTUALLY_EXCLUSIVE,
+    CLOUDFLARE_REQUIRED_ONE_OF,
+    CLOUDFLARE_REQUIRED_TOGETHER,
+    SSL_MODES_FOR_AOP,
+    CloudflareError,
+    api_calls,
+    client_from_module,
+    cloudflare_argument_spec,
+    resolve_zone,
+)
+
+
+def main():
+    argument_spec = cloudflare_argument_spec()
+    argument_spec.update(
+        state=dict(type="str", default="enabled", choices=["enabled", "disabled"]),
+        raise_ssl_mode=dict(type="str", choices=list(SSL_MODES_FOR_AOP)),
+    )
+    module = AnsibleModule(
+        argument_spec=argument_spec,
+        mutually_exclusive=CLOUDFLARE_MUTUALLY_EXCLUSIVE,
+        required_together=CLOUDFLARE_REQUIRED_TOGETHER,
+        required_one_of=CLOUDFLARE_REQUIRED_ONE_OF,
+        supports_check_mode=True,
+    )
+    client = client_from_module(module)
+    want = "on" if module.params["state"] == "enabled" else "off"
+    raise_to = module.params["raise_ssl_mode"]
+    result = dict(changed=False)
+    try:
+        zone_id = resolve_zone(module, client)
+        result["zone_id"] = zone_id
+        current = client.get_setting(zone_id, "tls_client_auth")
+        ssl = client.get_setting(zone_id, "ssl")
+        ssl_before = ssl.get("value")
+        ssl_after = ssl_before
+        result["tls_client_auth"] = dict(before=current.get("value"), after=current.get("value"), editable=current.get("editable", True))
+        result["ssl_mode"] = dict(before=ssl_before, after=ssl_before)
+
+        plan = []  # (setting, value) writes, in order
+        if want == "on" and ssl_before not in SSL_MODES_FOR_AOP:
+            if not raise_to:
+                module.fail_json(
+                    msg="zone %s has SSL/TLS encryption mode %r; Authenticated Origin Pulls needs Full or higher "
+                    "(full, strict or origin_pull). Nothing was changed. Raise the mode in Cloudflare first, or set "
+                    "raise_ssl_mode (e.g. strict) to let this module raise it." % (zone_id, ssl_before),
+                    api_calls=api_calls(client),
+                    **result,
+                )
+            if not ssl.get("editable", True):
+                module.fail_json(
+                    msg="zone %s: the SSL mode must be raised from %r to %r, but Cloudflare reports the 'ssl' setting "
+                    "as not editable for this zone (plan or account restriction). Nothing was changed." % (zone_id, ssl_before, raise_to),
+                    api_calls=api_calls(client),
+                    **result,
+                )
+            plan.append(("ssl", raise_to))
+            ssl_after = raise_to
+        if current.get("value") != want:
+            if not current.get("editable", True):
+                module.fail_json(
+                    msg="zone %s: tls_client_auth is %r and must become %r, but Cloudflare reports the setting as not "
+                    "editable for this zone (plan restriction: check the zone's plan). Nothing was changed." % (zone_id, current.get("value"), want),
+                    api_calls=api_calls(client),
+                    **result,
+                )
+            plan.append(("tls_client_auth", want))
+
+        if plan:
+            result["changed"] = True
+            if not module.check_mode:
+                for setting, value in plan:
+                    answer = client.set_setting(zone_id, setting, value)
+                    if answer.get("value") != value:
+                        module.fail_json(
+                            msg="zone %s: Cloudflare accepted %s=%r but reports %r afterwards" % (zone_id, setting, value, answer.get("value")),
+                            api_calls=api_calls(client),
+                            **result,
+                        )
+        result["tls_client_auth"]["after"] = want
+        result["ssl_mode"]["after"] = ssl_after
+        if module._diff:  # pylint: disable=protected-access
+            result["diff"] = dict(
+                before=dict(tls_client_auth=current.get("value"), ssl=ssl_before),
+                after=dict(tls_client_auth=want, ssl=ssl_after),
+                before_header="zone %s" % zone_id,
+                after_header="zone %s" % zone_id,
+            )
+    except CloudflareError as exc:
+        module.fail_json(msg=str(exc), api_calls=api_calls(client), **result)
+    module.exit_json(api_calls=api_calls(client), **result)
+
+
+if __name__ == "__main__":
+    main()

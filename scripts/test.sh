@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# The project's test driver. Installs and starts what it needs, then runs phases in order,
+# printing the time of each:
+#
+#   setup        project venv (.venv), pinned; newest Python >= 3.12, else 3.11
+#   lint         yamllint, ansible-lint (production profile), ruff, changelog fragments
+#   sanity       ansible-test sanity on a temporary ansible_collections/originpulls/aop tree
+#   unit         pytest tests/unit (API client against the emulator, certificate logic, ...)
+#   integration  pytest tests/integration (modules through ansible-playbook, collection build)
+#   docker       Docker engine on demand + the locally built origin image
+#   molecule     every Molecule scenario under extensions/molecule
+#   compat       ansible-core 2.17 on Python 3.11: sanity, unit tests, one Molecule scenario
+#
+#   scripts/test.sh all            everything above (what 'make test' and CI run)
+#   scripts/test.sh lint unit      just these phases (what 'make quick' runs)
+#   MOLECULE_SCENARIOS="toolchain" scripts/test.sh molecule
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$here"
+mkdir -p .cache
+
+phases=("$@")
+[[ ${#phases[@]} -gt 0 ]] || phases=(all)
+if [[ " ${phases[*]} " == *" all "* ]]; then
+  phases=(setup lint sanity unit integration docker molecule compat)
+fi
+
+declare -a timings=()
+started=$(date +%s)
+
+log() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+
+report() {
+  local rc=$?
+  printf '\n%-14s %8s\n' "phase" "seconds"
+  printf '%-14s %8s\n' "-----" "-------"
+  local t
+  for t in "${timings[@]}"; do printf '%-14s %8s\n' ${t}; done
+  printf '%-14s %8s\n' "total" "$(( $(date +%s) - started ))"
+  if [[ $rc -eq 0 ]]; then echo "all phases passed"; else echo "FAILED (exit $rc)"; fi
+}
+trap report EXIT
+
+use_venv() {
+  local venv="$1"
+  export VIRTUAL_ENV="$venv"
+  export PATH="$venv/bin:${PATH}"
+  # The checkout is the collection: expose it as ansible_collections/originpulls/aop.
+  export ANSIBLE_COLLECTIONS_PATH="$here/.cache/collections"
+  "$venv/bin/python" - <<'PY'
+import sys
+sys.path.insert(0, "tests")
+from helpers.collection import collections_root
+collections_root()
+PY
+}
+
+venv_main() {
+  [[ -n "${MAIN_VENV:-}" ]] || MAIN_VENV=$(bash scripts/setup-venv.sh main)
+  use_venv "$MAIN_VENV"
+}
+
+images() {
+  [[ -n "${AOP_ORIGIN_IMAGE:-}" ]] && docker image inspect "$AOP_ORIGIN_IMAGE" >/dev/null 2>&1 && return 0
+  bash scripts/ensure-docker.sh
+  AOP_ORIGIN_IMAGE=$(bash tests/images/build-origin-image.sh)
+  export AOP_ORIGIN_IMAGE
+}
+
+pytest_run() {
+  # pytest exits 5 when it collected no test: that is a failure here, not a pass.
+  python -m pytest -p no:cacheprovider "$@"
+}
+
+molecule_scenarios() {
+  if [[ -n "${MOLECULE_SCENARIOS:-}" ]]; then
+    echo "$MOLECULE_SCENARIOS"
+  else
+    find extensions/molecule -mindepth 2 -maxdepth 2 -name molecule.yml -printf '%h\n' | xargs -n1 basename | sort
+  fi
+}
+
+phase() {
+  case "$1" in
+    setup)
+      venv_main
+      python -c 'import ansible, sys; print("python", sys.version.split()[0], "ansible-core", ansible.__version__)'
+      ;;
+    lint)
+      venv_main
+      yamllint -s .
+      ansible-lint --profile production --offline
+      ruff check plugins tests scripts
+      ruff format --check plugins tests scripts
+      antsibull-changelog lint
+      ;;
+    sanity)
+      venv_main
+      bash scripts/sanity.sh "$MAIN_VENV"
+      ;;
+    unit)
+      venv_main
+      pytest_run tests/unit
+      ;;
+    integration)
+      venv_main
+      pytest_run tests/integration
+      ;;
+    docker)
+      images
+      echo "origin image: $AOP_ORIGIN_IMAGE"
+      ;;
+    molecule)
+      venv_main
+      images
+      local s
+      for s in $(molecule_scenarios); do
+        log "molecule test -s $s"
+        molecule test -s "$s"
+      done
+      ;;
+    compat)
+      local compat
+      compat=$(bash scripts/setup-venv.sh compat)
+      images
+      (
+        use_venv "$compat"
+        python -c 'import ansible, sys; print("compat: python", sys.version.split()[0], "ansible-core", ansible.__version__)'
+        bash scripts/sanity.sh "$compat"
+        pytest_run tests/unit
+        molecule test -s "${COMPAT_SCENARIO:-toolchain}"
+      )
+      ;;
+    *)
+      echo "unknown phase '$1' (phases: setup lint sanity unit integration docker molecule compat, or all)" >&2
+      return 2
+      ;;
+  esac
+}
+
+for p in "${phases[@]}"; do
+  log "phase $p"
+  t0=$(date +%s)
+  phase "$p"
+  timings+=("$p $(( $(date +%s) - t0 ))")
+  echo "phase $p took $(( $(date +%s) - t0 ))s"
+done

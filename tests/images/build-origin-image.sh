@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Build the Debian 12 test origin image locally (no registry is reachable).
+#
+# One image carries every origin server (nginx, Apache, HAProxy, Caddy) plus
+# systemd, python3, curl and openssl. All web-server units are disabled in the
+# image: a test container enables and starts the one server it plays, so no two
+# servers fight over ports 80/443 at boot.
+#
+# The image is tagged by a hash of its inputs (this script and packages.txt);
+# when that tag exists the build is skipped. It also gets the moving tag
+# ":latest" so a scenario run by hand finds the current build.
+#
+# Prints the image reference (NAME:HASH) on stdout; everything else on stderr.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+name="${AOP_ORIGIN_IMAGE_NAME:-originpulls/aop-origin}"
+suite=bookworm
+
+say() { printf '[image] %s\n' "$*" >&2; }
+die() { printf '[image] ERROR: %s\n' "$*" >&2; exit 1; }
+
+command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1 \
+  || die "no Docker daemon answers; run scripts/ensure-docker.sh first"
+
+packages=$(grep -vE '^\s*(#|$)' "$here/packages.txt" | tr '\n' ',' | sed 's/,$//')
+hash=$(cat "$here/build-origin-image.sh" "$here/packages.txt" | sha256sum | cut -c1-12)
+ref="$name:$hash"
+
+if docker image inspect "$ref" >/dev/null 2>&1; then
+  say "$ref exists; build skipped"
+  docker tag "$ref" "$name:latest"
+  echo "$ref"
+  exit 0
+fi
+
+if ! command -v mmdebstrap >/dev/null 2>&1; then
+  [[ $(id -u) -eq 0 ]] || die "mmdebstrap is missing; install it (apt-get install mmdebstrap) or run as root"
+  say "installing mmdebstrap (apt-get)"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mmdebstrap >/dev/null 2>&1 || {
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mmdebstrap >/dev/null
+  } || die "apt-get install mmdebstrap failed"
+fi
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+start=$(date +%s)
+say "building $ref with mmdebstrap ($suite) — about a minute"
+# Units of the web servers are disabled; the test starts the one it needs.
+# The cleanup hooks keep the image small and its apt lists out of it.
+mmdebstrap --quiet --variant=apt --include="$packages" \
+  --customize-hook='chroot "$1" systemctl disable nginx apache2 haproxy caddy >/dev/null 2>&1 || true' \
+  --customize-hook='chroot "$1" systemctl mask systemd-logind.service getty.target console-getty.service >/dev/null 2>&1 || true' \
+  --customize-hook='rm -f "$1"/etc/machine-id "$1"/var/lib/dbus/machine-id; touch "$1"/etc/machine-id' \
+  --customize-hook='rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/*.bin' \
+  "$suite" "$work/rootfs.tar" >&2 || die "mmdebstrap failed"
+say "importing"
+docker import \
+  --change 'CMD ["/lib/systemd/systemd"]' \
+  --change 'ENV container=docker' \
+  "$work/rootfs.tar" "$ref" >/dev/null
+docker tag "$ref" "$name:latest"
+say "built $ref in $(( $(date +%s) - start ))s"
+echo "$ref"

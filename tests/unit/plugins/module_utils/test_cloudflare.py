@@ -1,0 +1,262 @@
+"""The API client against the emulator: auth, retries and their bounds, errors, pagination, zones."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+from conftest import TOKEN
+
+from ansible_collections.originpulls.aop.plugins.module_utils import _cloudflare as cf
+
+
+class Clock:
+    """Records the waits the client asks for instead of sleeping."""
+
+    def __init__(self):
+        self.waits = []
+
+    def __call__(self, seconds):
+        self.waits.append(seconds)
+
+
+def client(emulator, clock=None, **kw):
+    kw.setdefault("api_token", TOKEN)
+    return cf.CloudflareClient(api_url=emulator.url, sleep=clock or Clock(), **kw)
+
+
+# ------------------------------------------------------------------ auth
+def test_token_is_sent_as_bearer_and_user_agent_names_collection(emulator, zone_id):
+    c = client(emulator)
+    c.get_setting(zone_id, "ssl")
+    entry = emulator.log[-1]
+    assert entry["auth"] == "api_token"
+    assert entry["user_agent"].startswith("originpulls.aop/%s " % cf.COLLECTION_VERSION)
+
+
+def test_email_and_key_auth(emulator, zone_id):
+    emulator.state.keys["ops@example.com"] = "k" * 37
+    c = cf.CloudflareClient(api_url=emulator.url, api_email="ops@example.com", api_key="k" * 37)
+    assert c.auth_method == "api_key"
+    assert c.get_setting(zone_id, "ssl")["value"] == "full"
+    assert emulator.log[-1]["auth"] == "api_key"
+
+
+def test_env_token_used_only_without_explicit_credentials(monkeypatch, emulator, zone_id):
+    monkeypatch.setenv("CLOUDFLARE_API_TOKEN", TOKEN)
+    monkeypatch.setenv("CLOUDFLARE_EMAIL", "ignored@example.com")
+    monkeypatch.setenv("CLOUDFLARE_API_KEY", "ignored")
+    c = cf.CloudflareClient(api_url=emulator.url)
+    assert c.auth_method == "api_token"
+    assert c.get_setting(zone_id, "ssl")["id"] == "ssl"
+    emulator.state.keys["ops@example.com"] = "kk"
+    explicit = cf.CloudflareClient(api_url=emulator.url, api_email="ops@example.com", api_key="kk")
+    assert explicit.auth_method == "api_key"
+
+
+def test_env_email_and_key(monkeypatch):
+    monkeypatch.delenv("CLOUDFLARE_API_TOKEN", raising=False)
+    monkeypatch.setenv("CLOUDFLARE_EMAIL", "ops@example.com")
+    monkeypatch.setenv("CLOUDFLARE_API_KEY", "abc")
+    assert cf.CloudflareClient._select_auth(None, None, None)[0] == "api_key"
+
+
+@pytest.mark.parametrize(
+    "token,email,key,message",
+    [
+        (None, None, None, "no Cloudflare credentials"),
+        ("t", "e@x", None, "either api_token or api_email"),
+        (None, "e@x", None, "go together"),
+        ("Bearer abc", None, None, "without the 'Bearer ' prefix"),
+    ],
+)
+def test_auth_selection_errors(monkeypatch, token, email, key, message):
+    for var in ("CLOUDFLARE_API_TOKEN", "CLOUDFLARE_EMAIL", "CLOUDFLARE_API_KEY"):
+        monkeypatch.delenv(var, raising=False)
+    with pytest.raises(cf.CloudflareError, match=message):
+        cf.CloudflareClient._select_auth(token, email, key)
+
+
+# ---------------------------------------------------------------- errors
+def test_invalid_token_message_has_status_code_path_and_hint_not_the_token(emulator, zone_id):
+    secret = "not-a-valid-token-123456"
+    c = client(emulator, api_token=secret)
+    with pytest.raises(cf.CloudflareError) as info:
+        c.get_setting(zone_id, "tls_client_auth")
+    text = str(info.value)
+    assert "GET /zones/%s/settings/tls_client_auth" % zone_id in text
+    assert "HTTP 403" in text and "[9109] Invalid access token" in text and "Hint:" in text
+    assert secret not in text
+    assert info.value.codes == [9109]
+
+
+def test_missing_permission_hint(emulator, zone_id):
+    emulator.state.add_token("read-only", permissions=("zone:read", "zone_settings:read"))
+    c = client(emulator, api_token="read-only")
+    assert c.get_setting(zone_id, "ssl")["value"] == "full"
+    with pytest.raises(cf.CloudflareError) as info:
+        c.set_setting(zone_id, "tls_client_auth", "on")
+    assert info.value.status == 403 and info.value.codes == [10000]
+    assert "Zone Settings Edit" in str(info.value)
+    assert emulator.state.zones[zone_id]["settings"]["tls_client_auth"]["value"] == "off"
+
+
+def test_unknown_zone_id(emulator):
+    c = client(emulator)
+    with pytest.raises(cf.CloudflareError) as info:
+        c.get_setting("0" * 32, "ssl")
+    assert info.value.codes == [7003]
+    assert "does not exist or is not visible" in str(info.value)
+
+
+def test_not_editable_setting_is_refused_by_api(emulator, zone_id):
+    emulator.state.zones[zone_id]["settings"]["tls_client_auth"]["editable"] = False
+    with pytest.raises(cf.CloudflareError) as info:
+        client(emulator).set_setting(zone_id, "tls_client_auth", "on")
+    assert info.value.codes == [1057] and "cannot be modified" in str(info.value)
+
+
+def test_format_api_error_with_error_chain():
+    text = cf.format_api_error(
+        "GET",
+        "/zones",
+        400,
+        [{"code": 6003, "message": "Invalid request headers", "error_chain": [{"code": 6111, "message": "Invalid format for Authorization header"}]}],
+    )
+    assert "[6003] Invalid request headers ([6111] Invalid format for Authorization header)" in text
+    assert "without 'Bearer '" in text
+
+
+# --------------------------------------------------------------- retries
+def test_429_honours_retry_after(emulator, zone_id):
+    clock = Clock()
+    emulator.add_fault("status", status=429, retry_after=3, times=2)
+    assert client(emulator, clock).get_setting(zone_id, "ssl")["value"] == "full"
+    assert clock.waits == [3.0, 3.0]
+    assert [e["status"] for e in emulator.log] == [429, 429, 200]
+
+
+def test_429_retry_after_beyond_max_delay_fails_without_waiting(emulator, zone_id):
+    clock = Clock()
+    emulator.add_fault("status", status=429, retry_after=300)
+    with pytest.raises(cf.CloudflareError, match="retry after 300s, more than retry_max_delay=30s"):
+        client(emulator, clock).get_setting(zone_id, "ssl")
+    assert clock.waits == []
+
+
+@pytest.mark.parametrize("status", [500, 502, 503])
+def test_5xx_backoff_is_exponential_jittered_and_bounded(emulator, zone_id, status):
+    clock = Clock()
+    emulator.add_fault("status", status=status)
+    c = client(emulator, clock, retries=6, retry_base_delay=1.0, retry_max_delay=8.0, retry_max_total=1000.0)
+    with pytest.raises(cf.CloudflareError, match="gave up after 7 attempts"):
+        c.get_setting(zone_id, "ssl")
+    assert len(clock.waits) == 6
+    ceilings = [min(8.0, 2.0**n) for n in range(6)]
+    for wait, ceiling in zip(clock.waits, ceilings):
+        assert ceiling / 2 <= wait <= ceiling
+    assert len(emulator.log) == 7
+
+
+def test_total_wait_budget_stops_retrying(emulator, zone_id):
+    clock = Clock()
+    emulator.add_fault("status", status=503)
+    c = client(emulator, clock, retries=50, retry_base_delay=1.0, retry_max_delay=4.0, retry_max_total=10.0)
+    with pytest.raises(cf.CloudflareError, match="would exceed retry_max_total=10s"):
+        c.get_setting(zone_id, "ssl")
+    assert sum(clock.waits) <= 10.0
+
+
+def test_5xx_then_success(emulator, zone_id):
+    emulator.add_fault("status", status=502, times=2)
+    assert client(emulator).set_setting(zone_id, "tls_client_auth", "on")["value"] == "on"
+    assert [e["status"] for e in emulator.log] == [502, 502, 200]
+
+
+def test_post_is_not_retried_on_5xx_or_dropped_connection(emulator, zone_id):
+    path = "/zones/%s/origin_tls_client_auth" % zone_id
+    emulator.add_fault("status", status=502, times=1)
+    with pytest.raises(cf.CloudflareError):
+        client(emulator).request("POST", path, body={"certificate": "x", "private_key": "y"})
+    assert len(emulator.log) == 1
+    emulator.clear()
+    emulator.add_fault("drop", times=1)
+    with pytest.raises(cf.CloudflareError, match="may have been applied; not retried"):
+        client(emulator).request("POST", path, body={"certificate": "x", "private_key": "y"})
+    assert len(emulator.log) == 1
+
+
+def test_dropped_connection_is_retried_for_get(emulator, zone_id):
+    emulator.add_fault("drop", times=2)
+    assert client(emulator).get_setting(zone_id, "ssl")["value"] == "full"
+    assert [e["status"] for e in emulator.log] == ["dropped", "dropped", 200]
+
+
+def test_read_timeout_retried_for_get_not_for_post(emulator, zone_id):
+    emulator.add_fault("delay", seconds=1.0, times=1)
+    c = client(emulator, timeout=0.3)
+    assert c.get_setting(zone_id, "ssl")["value"] == "full"
+    emulator.clear()
+    emulator.add_fault("delay", seconds=1.0, times=1)
+    with pytest.raises(cf.CloudflareError, match="read timeout.*not retried"):
+        c.request("POST", "/zones/%s/origin_tls_client_auth" % zone_id, body={"certificate": "x", "private_key": "y"})
+    assert len(emulator.calls(method="POST")) == 1
+    emulator.expected_violations = 0
+
+
+def test_connection_refused_is_retried_then_reported():
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()  # nothing listens there now
+    clock = Clock()
+    c = cf.CloudflareClient(api_url="http://127.0.0.1:%d/client/v4" % port, api_token="x", retries=2, sleep=clock)
+    with pytest.raises(cf.CloudflareError, match="connection error"):
+        c.request("POST", "/zones/%s/origin_tls_client_auth" % ("a" * 32), body={})
+    assert len(clock.waits) == 2  # refused before sending: safe to retry even a POST
+
+
+# ------------------------------------------------------------ pagination
+def test_pagination_walks_every_page(emulator):
+    for i in range(12):
+        emulator.state.add_zone("z%02d.example.net" % i)
+    zones = client(emulator).paginate("/zones", per_page=5)
+    assert len(zones) == 13
+    pages = [e["query"]["page"] for e in emulator.log]
+    assert pages == ["1", "2", "3"]
+
+
+# ------------------------------------------------------------------ zones
+def test_zone_lookup_by_name_is_one_get(emulator, zone_id):
+    c = client(emulator)
+    assert c.zone_id(zone="Example.COM.") == zone_id
+    assert [(e["method"], e["path"], e["query"].get("name")) for e in emulator.log] == [("GET", "/zones", "example.com")]
+
+
+def test_zone_id_given_is_not_looked_up(emulator, zone_id):
+    assert client(emulator).zone_id(zone_id=zone_id.upper()) == zone_id
+    assert emulator.log == []
+
+
+def test_zone_id_malformed(emulator):
+    with pytest.raises(cf.CloudflareError, match="32 hex characters"):
+        client(emulator).zone_id(zone_id="example.com")
+
+
+def test_zone_not_found(emulator):
+    with pytest.raises(cf.CloudflareError, match="zone 'nope.example' was not found.*Zone Read"):
+        client(emulator).zone_id(zone="nope.example")
+
+
+def test_zone_in_two_accounts_needs_account_id(emulator, zone_id):
+    other = emulator.state.add_zone("example.com", zone_id="b" * 32, account_id="c" * 32, account_name="Other")
+    c = client(emulator)
+    with pytest.raises(cf.CloudflareError, match="several accounts.*account_id"):
+        c.zone_id(zone="example.com")
+    assert c.zone_id(zone="example.com", account_id="c" * 32) == other["id"]
+    assert emulator.log[-1]["query"]["account.id"] == "c" * 32
+
+
+def test_ssl_mode_helpers():
+    assert [m for m in cf.SSL_MODE_ORDER if cf.ssl_mode_allows_aop(m)] == ["full", "strict", "origin_pull"]
+    assert cf.ssl_mode_at_least("strict", "full") and not cf.ssl_mode_at_least("flexible", "full")
