@@ -53,7 +53,7 @@ def test_build_install_and_ansible_doc_from_installed_copy(tmp_path):
     assert str(installed) in doc
     assert ROOT not in doc.replace(str(installed), "")
 
-    roles = sorted(os.listdir(os.path.join(ROOT, "roles")))
+    roles = sorted(d for d in os.listdir(os.path.join(ROOT, "roles")) if os.path.isdir(os.path.join(ROOT, "roles", d)))
     if roles:
         role_listing = run([os.path.join(BIN, "ansible-doc"), "-t", "role", "-l", "originpulls.aop"], env=env)
         for role in roles:

@@ -1,0 +1,104 @@
+"""A bounded, steady stream of HTTPS requests with a valid client certificate; counts failures.
+
+    python tests/origin/load.py start --out FILE --pki DIR --target 127.0.0.1:PORT[:SNI] ...
+    python tests/origin/load.py stop --out FILE           (prints the summary; exit 1 on failures)
+
+Targets are ports on 127.0.0.1 published by the test's own containers (or an edge container the
+test created). The loop stops by itself after --max-seconds or --max-requests, or when 'stop'
+removes its run file. TLS 1.2 and 1.3 alternate. A request fails when it gets no HTTP 2xx answer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from probe import request  # noqa: E402
+
+
+def run(args):
+    targets = []
+    for t in args.target:
+        parts = t.split(":")
+        targets.append((int(parts[1]), parts[2] if len(parts) > 2 else "origin.test"))
+    deadline = time.time() + args.max_seconds
+    summary = {"requests": 0, "failures": 0, "by_target": {}, "errors": []}
+    running = args.out + ".running"
+    n = 0
+    while os.path.exists(running) and time.time() < deadline and summary["requests"] < args.max_requests:
+        port, sni = targets[n % len(targets)]
+        version = "1.3" if (n // len(targets)) % 2 else "1.2"
+        outcome, detail = request(port, args.pki, "good", version, sni=sni)
+        key = "%s:%d" % (sni, port)
+        stats = summary["by_target"].setdefault(key, {"requests": 0, "failures": 0})
+        stats["requests"] += 1
+        summary["requests"] += 1
+        if not (isinstance(outcome, int) and 200 <= outcome < 300):
+            stats["failures"] += 1
+            summary["failures"] += 1
+            if len(summary["errors"]) < 20:
+                summary["errors"].append({"target": key, "tls": version, "outcome": outcome, "detail": detail, "t": round(time.time(), 3)})
+        n += 1
+        time.sleep(args.interval)
+    with open(args.out + ".tmp", "w") as fh:
+        json.dump(summary, fh)
+    os.replace(args.out + ".tmp", args.out)
+    return 0
+
+
+def start(args):
+    for path in (args.out, args.out + ".running"):
+        if os.path.exists(path):
+            os.unlink(path)
+    open(args.out + ".running", "w").close()
+    cmd = [sys.executable, os.path.abspath(__file__), "run", "--out", args.out, "--pki", args.pki, "--interval", str(args.interval)]
+    cmd += ["--max-seconds", str(args.max_seconds), "--max-requests", str(args.max_requests)]
+    for t in args.target:
+        cmd += ["--target", t]
+    subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    return 0
+
+
+def stop(args):
+    running = args.out + ".running"
+    if os.path.exists(running):
+        os.unlink(running)
+    for _ in range(100):
+        if os.path.exists(args.out):
+            break
+        time.sleep(0.2)
+    with open(args.out) as fh:
+        summary = json.load(fh)
+    print(json.dumps(summary, indent=1))
+    if summary["requests"] < args.min_requests:
+        print("only %d requests were sent (want at least %d)" % (summary["requests"], args.min_requests))
+        return 1
+    return 1 if summary["failures"] else 0
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    for name in ("start", "run"):
+        p = sub.add_parser(name)
+        p.add_argument("--out", required=True)
+        p.add_argument("--pki", required=True)
+        p.add_argument("--target", action="append", required=True)
+        p.add_argument("--interval", type=float, default=0.05)
+        p.add_argument("--max-seconds", type=float, default=600)
+        p.add_argument("--max-requests", type=int, default=50000)
+    s = sub.add_parser("stop")
+    s.add_argument("--out", required=True)
+    s.add_argument("--min-requests", type=int, default=20)
+    args = ap.parse_args(argv)
+    return {"start": start, "run": run, "stop": stop}[args.cmd](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
