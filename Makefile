@@ -1,5 +1,5 @@
 # originpulls.aop — developer entry points. Every target installs what it needs.
-.PHONY: test quick lint sanity unit integration molecule compat images demo demo-down clean help
+.PHONY: test quick lint sanity unit integration molecule compat images demo demo-enable demo-disable demo-down bench clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' Makefile | sed 's/:.*## /\t/'
@@ -30,6 +30,21 @@ compat:  ## oldest supported core: ansible-core 2.17 on Python 3.11
 
 images:  ## Docker engine on demand + the local origin image
 	bash scripts/test.sh docker
+
+demo:  ## the main job on Docker origins + the API emulator: enable_aop under load, then proof
+	bash scripts/demo.sh up
+
+demo-disable:  ## disable_aop on the demo fleet (origins relax first, then Cloudflare off)
+	bash scripts/demo.sh disable
+
+demo-enable:  ## enable_aop again on the demo fleet
+	bash scripts/demo.sh enable
+
+demo-down:  ## stop the demo fleet
+	bash scripts/demo.sh down
+
+bench:  ## benchmark ratios on a fleet of Docker origins (N=8; BENCH_ORIGINS=24 for more)
+	bash scripts/bench.sh
 
 clean:  ## remove the venvs and caches (images stay; docker rmi them by hand)
 	rm -rf .venv .venv-compat .cache

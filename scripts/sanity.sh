@@ -26,6 +26,9 @@ tree=$(mktemp -d "${TMPDIR:-/tmp}/originpulls-aop-sanity.XXXXXX")
 trap 'rm -rf "$tree"' EXIT
 dest="$tree/ansible_collections/originpulls/aop"
 mkdir -p "$dest"
-(cd "$here" && git ls-files -z --cached --others --exclude-standard | tar --null -T - -cf -) | tar -xf - -C "$dest"
+# (files deleted in the work tree but still in git's index are skipped)
+(cd "$here" && git ls-files -z --cached --others --exclude-standard \
+  | while IFS= read -r -d '' f; do [[ -e "$f" ]] && printf '%s\0' "$f"; done \
+  | tar --null -T - -cf -) | tar -xf - -C "$dest"
 cd "$dest"
 "$venv/bin/ansible-test" sanity --venv --python "$pyver" --color no "$@"

@@ -80,6 +80,12 @@ python=${choice#* }
 stamp="$pyver $python $(sha256sum "$pins" | cut -c1-16)"
 say "chose Python $pyver ($python) for $(basename "$venv"): $why"
 
+# The checkout is the collection: expose it as ansible_collections/originpulls/aop, so that
+# 'ansible-playbook playbooks/enable_aop.yml' works in the repository (ansible.cfg points there).
+mkdir -p "$here/.cache/collections/ansible_collections/originpulls"
+[[ -e "$here/.cache/collections/ansible_collections/originpulls/aop" ]] \
+  || ln -s ../../../.. "$here/.cache/collections/ansible_collections/originpulls/aop"
+
 if [[ -x "$venv/bin/python" && -f "$venv/.inputs" && "$(cat "$venv/.inputs")" == "$stamp" ]]; then
   say "$(basename "$venv") is up to date; reused"
   echo "$venv"

@@ -28,6 +28,7 @@ def main(argv=None):
     ap.add_argument("--certfile", help="serve HTTPS with this certificate")
     ap.add_argument("--keyfile")
     ap.add_argument("--url-file", help="write the base URL here once listening")
+    ap.add_argument("--lifetime", type=float, default=3600, help="stop by itself after this many seconds")
     args = ap.parse_args(argv)
 
     emu = Emulator(args.host, args.port, certfile=args.certfile, keyfile=args.keyfile, activation_delay=args.activation_delay)
@@ -48,7 +49,7 @@ def main(argv=None):
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
     signal.signal(signal.SIGINT, lambda *_: done.set())
-    done.wait()
+    done.wait(args.lifetime)
     emu.stop()
     return 0
 

@@ -1,6 +1,11 @@
-"""A bounded, steady stream of HTTPS requests with a valid client certificate; counts failures.
+"""A bounded, steady stream of requests; counts failures.
 
     python tests/origin/load.py start --out FILE --pki DIR --target 127.0.0.1:PORT[:SNI] ...
+    python tests/origin/load.py start --out FILE --pki DIR --edge 127.0.0.1:PORT/o1 --edge ...
+
+--target: HTTPS straight to an origin with a valid client certificate.
+--edge: plain HTTP to the edge stand-in, which forwards to origin o1 (and presents Cloudflare's
+certificate only while AOP is on, as Cloudflare does).
     python tests/origin/load.py stop --out FILE           (prints the summary; exit 1 on failures)
 
 Targets are ports on 127.0.0.1 published by the test's own containers (or an edge container the
@@ -13,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -22,20 +28,45 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from probe import request  # noqa: E402
 
 
+def edge_request(address, path, timeout=10.0):
+    host, port = address.split(":")
+    try:
+        with socket.create_connection((host, int(port)), timeout=timeout) as sock:
+            sock.sendall(("GET %s HTTP/1.1\r\nHost: edge.test\r\nConnection: close\r\n\r\n" % path).encode())
+            data = b""
+            while True:
+                chunk = sock.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+    except OSError as exc:
+        return "error", str(exc)
+    if not data.startswith(b"HTTP/"):
+        return "error", "no HTTP answer"
+    return int(data.split(b" ", 2)[1]), data.split(b"\r\n\r\n", 1)[-1].decode(errors="replace").strip()
+
+
 def run(args):
     targets = []
-    for t in args.target:
+    for t in args.target or []:
         parts = t.split(":")
-        targets.append((int(parts[1]), parts[2] if len(parts) > 2 else "origin.test"))
+        targets.append(("tls", int(parts[1]), parts[2] if len(parts) > 2 else "origin.test"))
+    for e in args.edge or []:
+        address, _sep, path = e.partition("/")
+        targets.append(("edge", address, "/" + path + "/aop-load"))
     deadline = time.time() + args.max_seconds
     summary = {"requests": 0, "failures": 0, "by_target": {}, "errors": []}
     running = args.out + ".running"
     n = 0
     while os.path.exists(running) and time.time() < deadline and summary["requests"] < args.max_requests:
-        port, sni = targets[n % len(targets)]
+        kind, where, what = targets[n % len(targets)]
         version = "1.3" if (n // len(targets)) % 2 else "1.2"
-        outcome, detail = request(port, args.pki, "good", version, sni=sni)
-        key = "%s:%d" % (sni, port)
+        if kind == "tls":
+            outcome, detail = request(where, args.pki, "good", version, sni=what)
+            key = "%s:%d" % (what, where)
+        else:
+            outcome, detail = edge_request(where, what)
+            key = "edge %s%s" % (where, what)
         stats = summary["by_target"].setdefault(key, {"requests": 0, "failures": 0})
         stats["requests"] += 1
         summary["requests"] += 1
@@ -59,8 +90,10 @@ def start(args):
     open(args.out + ".running", "w").close()
     cmd = [sys.executable, os.path.abspath(__file__), "run", "--out", args.out, "--pki", args.pki, "--interval", str(args.interval)]
     cmd += ["--max-seconds", str(args.max_seconds), "--max-requests", str(args.max_requests)]
-    for t in args.target:
+    for t in args.target or []:
         cmd += ["--target", t]
+    for e in args.edge or []:
+        cmd += ["--edge", e]
     subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     return 0
 
@@ -69,7 +102,7 @@ def stop(args):
     running = args.out + ".running"
     if os.path.exists(running):
         os.unlink(running)
-    for _ in range(100):
+    for _attempt in range(100):
         if os.path.exists(args.out):
             break
         time.sleep(0.2)
@@ -89,7 +122,8 @@ def main(argv=None):
         p = sub.add_parser(name)
         p.add_argument("--out", required=True)
         p.add_argument("--pki", required=True)
-        p.add_argument("--target", action="append", required=True)
+        p.add_argument("--target", action="append")
+        p.add_argument("--edge", action="append")
         p.add_argument("--interval", type=float, default=0.05)
         p.add_argument("--max-seconds", type=float, default=600)
         p.add_argument("--max-requests", type=int, default=50000)

@@ -85,24 +85,24 @@ def test_not_pem_and_private_key():
 
 
 def test_custom_ca_rules():
-    good, _ = make_cert()
+    good, _key = make_cert()
     pem, facts, warnings = _x509.check_client_ca(good, expect="custom", now=NOW)
     assert facts[0]["is_ca"] and warnings == []
-    leaf, _ = make_cert(ca=False, cn="client")
+    leaf, _key = make_cert(ca=False, cn="client")
     with pytest.raises(_x509.CertificateError, match="not a CA certificate"):
         _x509.check_client_ca(leaf, expect="custom", now=NOW)
-    expired, _ = make_cert(days=-2, start_days=-30)
+    expired, _key = make_cert(days=-2, start_days=-30)
     with pytest.raises(_x509.CertificateError, match="expired on"):
         _x509.check_client_ca(expired, expect="custom", now=NOW)
-    future, _ = make_cert(start_days=5)
+    future, _key = make_cert(start_days=5)
     with pytest.raises(_x509.CertificateError, match="not valid before"):
         _x509.check_client_ca(future, expect="custom", now=NOW)
-    soon, _ = make_cert(days=10)
+    soon, _key = make_cert(days=10)
     assert "expires in" in _x509.check_client_ca(soon, expect="custom", now=NOW)[2][0]
 
 
 def test_custom_ca_is_refused_as_global_and_pins_are_enforced():
-    good, _ = make_cert()
+    good, _key = make_cert()
     with pytest.raises(_x509.CertificateError, match="not Cloudflare's origin-pull CA.*'custom'"):
         _x509.check_client_ca(good, expect="cloudflare_global", now=NOW)
     fp = _x509.check_client_ca(good, expect="custom", now=NOW)[1][0]["sha256_fingerprint"]
@@ -112,8 +112,8 @@ def test_custom_ca_is_refused_as_global_and_pins_are_enforced():
 
 
 def test_bundle_of_two_cas_for_rotation():
-    a, _ = make_cert(cn="old CA")
-    b, _ = make_cert(cn="new CA")
+    a, _key_a = make_cert(cn="old CA")
+    b, _key_b = make_cert(cn="new CA")
     pem, facts, _w = _x509.check_client_ca(a + "\n\n" + b, expect="custom", now=NOW)
     assert [f["subject"] for f in facts] == ["CN=old CA", "CN=new CA"]
     assert pem.count("BEGIN CERTIFICATE") == 2

@@ -1,0 +1,69 @@
+# Copyright: originpulls.aop contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Reading the AOP access log that the origin roles write (the verification gate's evidence).
+
+PRIVATE to the collection. Imports nothing from Ansible.
+
+Every server role logs one line per request in the same key=value shape:
+``time=<ISO 8601> server=<vhost> host=<Host> ... status=<code> verify=<result> s_dn="..." i_dn="..." ...``
+``verify`` is SUCCESS (certificate verified), NONE (no certificate), FAILED:<reason> or GENEROUS.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+FIELD = re.compile(r'(\w+)=("((?:[^"\\]|\\.)*)"|\S*)')
+
+
+def parse_line(line):
+    out = {}
+    for m in FIELD.finditer(line):
+        out[m.group(1)] = m.group(3) if m.group(3) is not None else m.group(2)
+    return out
+
+
+def parse_time(value):
+    """ISO 8601 as nginx ($time_iso8601: +00:00) and Apache (%z: +0000) write it; None if unparsable."""
+    if not value:
+        return None
+    v = value.strip()
+    if v.endswith("Z"):
+        v = v[:-1] + "+0000"
+    m = re.match(r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})([+-]\d{2}):?(\d{2})$", v)
+    if not m:
+        return None
+    base = datetime.datetime.strptime(m.group(1), "%Y-%m-%dT%H:%M:%S")
+    sign = -1 if m.group(2).startswith("-") else 1
+    offset = datetime.timedelta(hours=int(m.group(2)[1:]), minutes=int(m.group(3))) * sign
+    return (base - offset).replace(tzinfo=datetime.timezone.utc)
+
+
+def count(lines, since=None, server_names=None, issuer_contains=None):
+    """Count requests in the AOP log at or after ``since`` (aware datetime).
+
+    verified: a certificate was presented and verified (and, with ``issuer_contains``, issued by that CA)
+    unverified: no certificate (NONE), or verified but from another issuer
+    failed: a certificate was presented and did not verify (FAILED:..., GENEROUS)
+    """
+    c = {"verified": 0, "unverified": 0, "failed": 0, "total": 0, "last": None}
+    for line in lines:
+        rec = parse_line(line)
+        if "verify" not in rec:
+            continue
+        when = parse_time(rec.get("time"))
+        if since is not None and (when is None or when < since):
+            continue
+        if server_names and rec.get("server") not in server_names and rec.get("host") not in server_names:
+            continue
+        c["total"] += 1
+        verify = rec["verify"]
+        if verify == "SUCCESS" and (not issuer_contains or issuer_contains in rec.get("i_dn", "")):
+            c["verified"] += 1
+        elif verify in ("NONE", "-", "") or verify == "SUCCESS":
+            c["unverified"] += 1
+        else:
+            c["failed"] += 1
+        c["last"] = rec.get("time")
+    return c

@@ -1,0 +1,206 @@
+#!/usr/bin/python
+# Copyright: originpulls.aop contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: origin_facts
+short_description: What an origin runs, whether its config is valid, its AOP stage and its AOP log counts
+version_added: 0.1.0
+description:
+  - One look at an origin for the rollout - which supported web server runs (detected from live master
+    processes when O(server=auto)), whether its full configuration test passes, which AOP stage the
+    collection's roles last put in place, and how many requests in the AOP log since O(log_since) came with a
+    verified certificate, without one, or with one that failed verification.
+  - Changes nothing.
+author: originpulls.aop maintainers (@originpulls)
+extends_documentation_fragment:
+  - originpulls.aop._attributes.info_module
+options:
+  server:
+    description: The web server, or V(auto) to detect the one that runs.
+    type: str
+    choices: [auto, nginx, apache]
+    default: auto
+  config_test:
+    description: Run the server's full configuration test.
+    type: bool
+    default: true
+  log_since:
+    description:
+      - Count AOP log lines at or after this time (ISO 8601, e.g. V(2026-11-28T10:00:00Z)). Empty - no counts.
+    type: str
+    default: ""
+  log_path:
+    description: The AOP log. Default - where the server's role writes it.
+    type: path
+  stage_file:
+    description: The stage snippet the server's role writes. Default - its usual place.
+    type: path
+  server_names:
+    description: Count only requests to these virtual hosts (C(server=) or C(host=) field). Empty - all.
+    type: list
+    elements: str
+    default: []
+  issuer_contains:
+    description: Count a verified certificate as verified only when its issuer DN contains this text.
+    type: str
+    default: ""
+"""
+
+EXAMPLES = r"""
+- name: Look at the origin
+  originpulls.aop.origin_facts:
+    log_since: "{{ aop_toggle_time }}"
+  register: origin
+"""
+
+RETURN = r"""
+server:
+  description: The web server.
+  returned: success
+  type: str
+  sample: nginx
+running:
+  description: Whether its master process is alive.
+  returned: success
+  type: bool
+config_ok:
+  description: Whether the full configuration test passed (null when not run).
+  returned: success
+  type: bool
+config_test_output:
+  description: The test's output.
+  returned: when the test ran
+  type: str
+stage:
+  description: The AOP stage in place (V(none) when the roles never ran here).
+  returned: success
+  type: str
+  sample: optional
+counts:
+  description: AOP log counts since O(log_since) (verified, unverified, failed, total, last).
+  returned: when O(log_since) is set
+  type: dict
+  sample: {"verified": 120, "unverified": 0, "failed": 0, "total": 120, "last": "2026-11-28T10:01:02+00:00"}
+now:
+  description: The origin's clock (UTC, ISO 8601), for a later O(log_since).
+  returned: success
+  type: str
+"""
+
+import datetime
+import os
+import re
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.originpulls.aop.plugins.module_utils._aop_log import count, parse_time
+
+SERVERS = {
+    "nginx": {
+        "pid_files": ["/run/nginx.pid", "/var/run/nginx.pid"],
+        "test": [["/usr/sbin/nginx", "-t"]],
+        "logs": ["/var/log/nginx/originpulls-aop.log"],
+        "stage_files": ["/etc/nginx/originpulls-aop/client-auth.conf"],
+    },
+    "apache": {
+        "pid_files": ["/run/apache2/apache2.pid", "/run/httpd/httpd.pid"],
+        "test": [["/usr/sbin/apache2ctl", "configtest"], ["/usr/sbin/apachectl", "configtest"]],
+        "logs": ["/var/log/apache2/originpulls-aop.log", "/var/log/httpd/originpulls-aop.log"],
+        "stage_files": ["/etc/apache2/originpulls-aop/client-auth.conf", "/etc/httpd/originpulls-aop/client-auth.conf"],
+    },
+}
+STAGE_RE = re.compile(r"Authenticated Origin Pulls, stage (\w+)")
+TAIL_BYTES = 16 * 1024 * 1024
+
+
+def live_master(pid_files):
+    for path in pid_files:
+        try:
+            with open(path) as fh:
+                pid = int(fh.read().split()[0])
+            os.kill(pid, 0)
+            return pid
+        except (OSError, ValueError, IndexError):
+            continue
+    return None
+
+
+def first_existing(paths):
+    for p in paths:
+        if os.path.exists(p):
+            return p
+    return paths[0]
+
+
+def tail_lines(path):
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(0, os.SEEK_END)
+            size = fh.tell()
+            fh.seek(max(0, size - TAIL_BYTES))
+            data = fh.read().decode("utf-8", "replace")
+    except OSError:
+        return []
+    lines = data.splitlines()
+    return lines[1:] if size > TAIL_BYTES else lines
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            server=dict(type="str", default="auto", choices=["auto"] + sorted(SERVERS)),
+            config_test=dict(type="bool", default=True),
+            log_since=dict(type="str", default=""),
+            log_path=dict(type="path"),
+            stage_file=dict(type="path"),
+            server_names=dict(type="list", elements="str", default=[]),
+            issuer_contains=dict(type="str", default=""),
+        ),
+        supports_check_mode=True,
+    )
+    p = module.params
+    server = p["server"]
+    if server == "auto":
+        running = [name for name, spec in SERVERS.items() if live_master(spec["pid_files"])]
+        if not running:
+            module.fail_json(
+                msg="no supported web server (%s) is running on this host; start it, or set the server type explicitly" % ", ".join(sorted(SERVERS))
+            )
+        if len(running) > 1:
+            module.fail_json(msg="several web servers run here (%s): set the server type for this host (origin_server)" % ", ".join(running))
+        server = running[0]
+    spec = SERVERS[server]
+    result = dict(changed=False, server=server, running=live_master(spec["pid_files"]) is not None, config_ok=None)
+    result["now"] = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    if p["config_test"]:
+        cmd = next((c for c in spec["test"] if os.path.exists(c[0])), spec["test"][0])
+        rc, out, err = module.run_command(cmd)
+        result["config_ok"] = rc == 0
+        result["config_test_output"] = (out + err).strip()
+
+    stage_file = p["stage_file"] or first_existing(spec["stage_files"])
+    stage = "none"
+    try:
+        with open(stage_file) as fh:
+            m = STAGE_RE.search(fh.read(4096))
+            stage = m.group(1) if m else "unknown"
+    except OSError:
+        pass
+    result["stage"] = stage
+
+    if p["log_since"]:
+        since = parse_time(p["log_since"])
+        if since is None:
+            module.fail_json(msg="log_since %r is not an ISO 8601 time such as 2026-11-28T10:00:00Z" % p["log_since"])
+        log_path = p["log_path"] or first_existing(spec["logs"])
+        result["counts"] = count(tail_lines(log_path), since=since, server_names=p["server_names"] or None, issuer_contains=p["issuer_contains"] or None)
+        result["log_path"] = log_path
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

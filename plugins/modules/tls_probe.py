@@ -1,0 +1,158 @@
+#!/usr/bin/python
+# Copyright: originpulls.aop contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: tls_probe
+short_description: One direct HTTPS request to an origin, with or without a client certificate
+version_added: 0.1.0
+description:
+  - Proves enforcement the way Cloudflare's guide ends ("send requests directly to your origin ... verifying
+    that the requests fail") - connects to the origin, sends one request, and classifies the outcome as an HTTP
+    status, a TLS rejection (the origin refused the handshake, as Apache, HAProxy and Caddy do without a valid
+    client certificate), or unreachable.
+  - RV(refused) is true for a TLS rejection and for HTTP 400, 403, 495 and 496 (nginx answers 400).
+  - With O(expect), the task fails when the outcome is not the expected one.
+  - Changes nothing; normally runs on the controller.
+author: originpulls.aop maintainers (@originpulls)
+extends_documentation_fragment:
+  - originpulls.aop._attributes.info_module
+options:
+  host:
+    description: Address to connect to (the origin's own address, not Cloudflare's).
+    type: str
+    required: true
+  port:
+    description: TCP port.
+    type: int
+    default: 443
+  server_name:
+    description: SNI and C(Host) header; must name the virtual host (nginx answers 421 on a mismatch).
+    type: str
+    required: true
+  path:
+    description: Request path.
+    type: str
+    default: /
+  client_cert:
+    description: PEM client certificate to present (with O(client_key)).
+    type: path
+  client_key:
+    description: Its private key.
+    type: path
+  tls_version:
+    description: Pin the TLS version.
+    type: str
+    choices: [any, "1.2", "1.3"]
+    default: any
+  timeout:
+    description: Seconds for connect and read.
+    type: float
+    default: 10
+  expect:
+    description: V(refused) or V(served) makes the task fail on any other outcome; V(any) only reports.
+    type: str
+    choices: [any, refused, served]
+    default: any
+"""
+
+EXAMPLES = r"""
+- name: A direct request without a client certificate must be refused
+  originpulls.aop.tls_probe:
+    host: 203.0.113.10
+    server_name: www.example.com
+    expect: refused
+  delegate_to: localhost
+"""
+
+RETURN = r"""
+outcome:
+  description: The HTTP status (as a string), V(tls_rejected) or V(unreachable).
+  returned: always
+  type: str
+  sample: "400"
+refused:
+  description: Whether the origin refused the request.
+  returned: always
+  type: bool
+detail:
+  description: Status line or error text.
+  returned: always
+  type: str
+"""
+
+import socket
+import ssl
+
+from ansible.module_utils.basic import AnsibleModule
+
+REFUSAL_STATUSES = (400, 403, 495, 496)
+
+
+def probe(p):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    if p["tls_version"] == "1.2":
+        ctx.minimum_version = ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+    elif p["tls_version"] == "1.3":
+        ctx.minimum_version = ctx.maximum_version = ssl.TLSVersion.TLSv1_3
+    if p["client_cert"]:
+        ctx.load_cert_chain(p["client_cert"], p["client_key"])
+    try:
+        raw = socket.create_connection((p["host"], p["port"]), timeout=p["timeout"])
+    except OSError as exc:
+        return "unreachable", "cannot connect to %s:%s: %s" % (p["host"], p["port"], exc)
+    try:
+        with ctx.wrap_socket(raw, server_hostname=p["server_name"]) as tls:
+            tls.sendall(("GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n" % (p["path"], p["server_name"])).encode())
+            data = b""
+            while len(data) < 65536:
+                chunk = tls.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+    except (ssl.SSLError, ConnectionResetError, BrokenPipeError) as exc:
+        return "tls_rejected", str(exc)
+    except OSError as exc:
+        return "unreachable", str(exc)
+    finally:
+        raw.close()
+    if not data.startswith(b"HTTP/"):
+        return "tls_rejected", "connection closed without an HTTP response"
+    line = data.split(b"\r\n", 1)[0].decode("latin-1")
+    return line.split(" ")[1], line
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            host=dict(type="str", required=True),
+            port=dict(type="int", default=443),
+            server_name=dict(type="str", required=True),
+            path=dict(type="str", default="/"),
+            client_cert=dict(type="path"),
+            client_key=dict(type="path", no_log=False),
+            tls_version=dict(type="str", default="any", choices=["any", "1.2", "1.3"]),
+            timeout=dict(type="float", default=10),
+            expect=dict(type="str", default="any", choices=["any", "refused", "served"]),
+        ),
+        required_together=[("client_cert", "client_key")],
+        supports_check_mode=True,
+    )
+    outcome, detail = probe(module.params)
+    refused = outcome == "tls_rejected" or (outcome.isdigit() and int(outcome) in REFUSAL_STATUSES)
+    result = dict(changed=False, outcome=outcome, refused=refused, detail=detail)
+    expect = module.params["expect"]
+    target = "%s:%s (%s)" % (module.params["host"], module.params["port"], module.params["server_name"])
+    if expect == "refused" and not refused:
+        module.fail_json(msg="%s was expected to refuse the request but answered: %s" % (target, detail), **result)
+    if expect == "served" and not (outcome.isdigit() and 200 <= int(outcome) < 400):
+        module.fail_json(msg="%s was expected to serve the request but: %s" % (target, detail), **result)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

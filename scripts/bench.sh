@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Benchmark ratios on a fleet of Docker origins (tests/benchmarks/fleet_bench.py); BENCH_ORIGINS=24 for more.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$here"
+venv=$(bash scripts/setup-venv.sh main)
+export PATH="$venv/bin:$PATH" ANSIBLE_COLLECTIONS_PATH="$here/.cache/collections"
+"$venv/bin/python" -c 'import sys; sys.path.insert(0, "tests"); from helpers.collection import collections_root; collections_root()'
+bash scripts/ensure-docker.sh
+AOP_ORIGIN_IMAGE=$(bash tests/images/build-origin-image.sh)
+export AOP_ORIGIN_IMAGE
+"$venv/bin/python" tests/benchmarks/api_budget.py
+exec "$venv/bin/python" tests/benchmarks/fleet_bench.py --origins "${BENCH_ORIGINS:-8}"

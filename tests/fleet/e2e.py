@@ -1,0 +1,429 @@
+"""End-to-end driver for the fleet of the Molecule scenario 'rollout' (and the demo).
+
+    python tests/fleet/e2e.py up      --state DIR --origins a,b,c,d   start the emulator, configure the edge, write the inventory
+    python tests/fleet/e2e.py enable  --state DIR                     enable_aop under load through the edge; prove enforcement
+    python tests/fleet/e2e.py verify  --state DIR                     idempotence, failure cases, disable_aop under load
+    python tests/fleet/e2e.py disable --state DIR                     disable_aop under load (the demo's second command)
+    python tests/fleet/e2e.py down    --state DIR                     stop the emulator and any load generator
+
+Everything it talks to is on 127.0.0.1 (the emulator, the edge on the host network, the origins'
+published ports) or inside the test's own containers (docker exec). Each step prints what it checks
+and raises on the first mismatch.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(REPO, "tests", "origin"))
+
+from probe import request  # noqa: E402
+
+ZONE = "example.com"
+BIN = os.path.dirname(sys.executable)
+
+
+class Fleet:
+    def __init__(self, state):
+        self.state = os.path.abspath(state)
+        self.pki = os.path.join(self.state, "pki")
+
+    def path(self, name):
+        return os.path.join(self.state, name)
+
+    def load_json(self, name):
+        with open(self.path(name)) as fh:
+            return json.load(fh)
+
+    @property
+    def info(self):
+        return self.load_json("fleet.json")
+
+    # --------------------------------------------------------------- emulator
+    def emulator(self, method, path, body=None):
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(self.info["emulator_control"] + path, data=data, method=method, headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            return json.load(resp)
+
+    def zone_state(self):
+        state = self.emulator("GET", "/state")
+        return next(z for z in state.values() if z["name"] == ZONE)
+
+    def tls_client_auth(self):
+        return self.zone_state()["settings"]["tls_client_auth"]["value"]
+
+    # ----------------------------------------------------------------- origins
+    def stage(self, origin):
+        kind = self.info["origins"][origin]["server"]
+        path = "/etc/nginx/originpulls-aop/client-auth.conf" if kind == "nginx" else "/etc/apache2/originpulls-aop/client-auth.conf"
+        out = subprocess.run(["docker", "exec", origin, "cat", path], capture_output=True, text=True, check=False).stdout
+        m = re.search(r"stage (\w+)", out)
+        return m.group(1) if m else "none"
+
+    def stages(self):
+        return {o: self.stage(o) for o in self.info["origins"]}
+
+    def direct(self, origin, case):
+        return request(self.info["origins"][origin]["port"], self.pki, case, "1.3")[0]
+
+    def through_edge(self, origin):
+        with socket.create_connection(("127.0.0.1", self.info["edge_port"]), timeout=10) as sock:
+            sock.sendall(("GET /%s/aop-check HTTP/1.1\r\nHost: edge.test\r\nConnection: close\r\n\r\n" % origin).encode())
+            data = b""
+            while True:
+                chunk = sock.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+        return int(data.split(b" ", 2)[1])
+
+    # -------------------------------------------------------------- playbooks
+    def playbook(self, name, *extra, expect_ok=True, label=None):
+        env = dict(os.environ, CLOUDFLARE_API_TOKEN=self.token(), ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0")
+        env["PATH"] = BIN + os.pathsep + env.get("PATH", "")
+        cmd = [
+            os.path.join(BIN, "ansible-playbook"),
+            "-i",
+            self.path("fleet.yml"),
+            os.path.join(REPO, "playbooks", name),
+            "-e",
+            "@" + self.path("fleet-vars.yml"),
+        ]
+        cmd += list(extra)
+        label = label or name
+        log = self.path("run-%s.log" % re.sub(r"\W+", "-", label))
+        started = time.time()
+        with open(log, "w") as fh:
+            proc = subprocess.run(cmd, env=env, stdout=fh, stderr=subprocess.STDOUT, check=False)
+        with open(log) as fh:
+            out = fh.read()
+        took = time.time() - started
+        print("  ansible-playbook %s %s -> rc=%d in %.0fs (log: %s)" % (name, " ".join(extra), proc.returncode, took, log))
+        if expect_ok and proc.returncode != 0:
+            raise AssertionError("%s failed:\n%s" % (label, out[-6000:]))
+        if not expect_ok and proc.returncode == 0:
+            raise AssertionError("%s was expected to fail but passed:\n%s" % (label, out[-3000:]))
+        return out
+
+    def token(self):
+        with open(self.path("token")) as fh:
+            return fh.read().strip()
+
+    # -------------------------------------------------------------------- load
+    def load_start(self, name):
+        args = ["--edge=127.0.0.1:%d/%s" % (self.info["edge_port"], o) for o in self.info["origins"]]
+        subprocess.run(
+            [sys.executable, os.path.join(REPO, "tests", "origin", "load.py"), "start", "--out", self.path(name), "--pki", self.pki, "--interval", "0.02"]
+            + args,
+            check=True,
+        )
+
+    def load_stop(self, name, min_requests=100):
+        proc = subprocess.run(
+            [sys.executable, os.path.join(REPO, "tests", "origin", "load.py"), "stop", "--out", self.path(name), "--min-requests", str(min_requests)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        summary = json.loads(proc.stdout[proc.stdout.index("{") : proc.stdout.rindex("}") + 1])
+        print("  load through the edge: %d requests, %d failed" % (summary["requests"], summary["failures"]))
+        if proc.returncode != 0:
+            raise AssertionError("requests through the edge failed:\n%s" % proc.stdout)
+        return summary
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def check(cond, what):
+    print("  %s %s" % ("ok  " if cond else "FAIL", what))
+    if not cond:
+        raise AssertionError(what)
+
+
+# ------------------------------------------------------------------- commands
+def up(fleet, origins):
+    os.makedirs(fleet.state, exist_ok=True)
+    # A stable name for the running fleet (make demo-disable / demo-down find it there).
+    link = os.path.join(REPO, ".cache", "fleet-state")
+    os.makedirs(os.path.dirname(link), exist_ok=True)
+    if os.path.islink(link) or os.path.exists(link):
+        os.unlink(link)
+    os.symlink(fleet.state, link)
+    token_path = fleet.path("token")
+    if not os.path.exists(token_path):
+        fd = os.open(token_path, os.O_WRONLY | os.O_CREAT, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write("e2e-" + secrets.token_hex(16))
+    url_file = fleet.path("emulator.url")
+    if os.path.exists(url_file):
+        os.unlink(url_file)
+    env = dict(os.environ, PYTHONPATH=os.path.join(REPO, "tests"), AOP_E2E_TOKEN=open(token_path).read().strip())
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cf_emulator", "--zone", ZONE, "--token-env", "AOP_E2E_TOKEN", "--url-file", url_file, "--lifetime", "7200"],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=open(fleet.path("emulator.log"), "w"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    with open(fleet.path("emulator.pid"), "w") as fh:
+        fh.write(str(proc.pid))
+    for _attempt in range(100):
+        if os.path.exists(url_file):
+            break
+        time.sleep(0.1)
+    api_url = open(url_file).read().strip()
+    info = {"api_url": api_url, "emulator_control": api_url.replace("/client/v4", "/__emulator__"), "origins": {}, "edge_port": free_port()}
+    for name in origins:
+        port = subprocess.run(["docker", "port", name, "443/tcp"], capture_output=True, text=True, check=True).stdout.split()[0].rsplit(":", 1)[1]
+        info["origins"][name] = {"port": int(port), "server": "nginx" if "nginx" in name else "apache", "server_name": "origin.test"}
+    with open(fleet.path("fleet.json"), "w") as fh:
+        json.dump(info, fh, indent=1)
+    edge = {
+        "listen_port": info["edge_port"],
+        "emulator": info["emulator_control"].replace("/__emulator__", ""),
+        "zone": ZONE,
+        "client_cert": "/fleet-state/pki/client-good.crt",
+        "client_key": "/fleet-state/pki/client-good.key",
+        "lifetime": 7200,
+        "origins": {n: {"port": o["port"], "server_name": "origin.test"} for n, o in info["origins"].items()},
+    }
+    with open(fleet.path("edge.json.tmp"), "w") as fh:
+        json.dump(edge, fh, indent=1)
+    os.replace(fleet.path("edge.json.tmp"), fleet.path("edge.json"))
+    hosts = {}
+    for name, o in info["origins"].items():
+        vhost = "/etc/nginx/sites-available/origin-test" if o["server"] == "nginx" else "/etc/apache2/sites-available/origin-test.conf"
+        hosts[name] = {
+            "ansible_connection": "community.docker.docker",
+            "ansible_python_interpreter": "/usr/bin/python3",
+            "origin_vhosts": [{"path": vhost, "server_name": "origin.test"}],
+            "rollout_probe_host": "127.0.0.1",
+            "rollout_probe_port": o["port"],
+            "rollout_probe_server_name": "origin.test",
+        }
+    inventory = {"all": {"children": {"aop_origins": {"hosts": hosts}}}}
+    with open(fleet.path("fleet.yml"), "w") as fh:
+        json.dump(inventory, fh, indent=1)  # JSON is YAML
+    fleet_vars = {
+        "rollout_zone": ZONE,
+        "rollout_api_url": api_url,
+        "rollout_ca_source": "custom",
+        "rollout_ca_path": os.path.join(fleet.pki, "cf-test-ca.crt"),
+        "rollout_batch_size": 2,
+        "rollout_canary_size": 1,
+        "rollout_gate_min_verified": 3,
+        "rollout_gate_grace": 1,
+        "rollout_gate_interval": 1,
+        "rollout_gate_timeout": 60,
+        "rollout_api_retry_max_total": 20,
+    }
+    with open(fleet.path("fleet-vars.yml"), "w") as fh:
+        json.dump(fleet_vars, fh, indent=1)
+    for _attempt in range(100):
+        try:
+            fleet.through_edge(next(iter(info["origins"])))
+            break
+        except OSError:
+            time.sleep(0.2)
+    print("emulator %s; edge 127.0.0.1:%d; origins %s" % (api_url, info["edge_port"], ", ".join("%s:%d" % (n, o["port"]) for n, o in info["origins"].items())))
+
+
+def enable(fleet):
+    print("enable_aop under load through the edge")
+    fleet.load_start("load-enable.json")
+    time.sleep(1)
+    try:
+        out = fleet.playbook("enable_aop.yml")
+    finally:
+        fleet.load_stop("load-enable.json")
+    print("\n".join(line for line in out.splitlines() if line.strip().startswith(('"origin', '"aop-fleet', '"cloudflare'))))
+    check(fleet.tls_client_auth() == "on", "Cloudflare tls_client_auth is on")
+    check(set(fleet.stages().values()) == {"require"}, "every origin is at require: %s" % fleet.stages())
+    for origin in fleet.info["origins"]:
+        for case in ("none", "wrong", "self"):
+            outcome = fleet.direct(origin, case)
+            check(outcome in ("tls", 400), "%s refuses a direct request with %s certificate (%s)" % (origin, case, outcome))
+        check(fleet.direct(origin, "good") == 200, "%s serves a request with the valid certificate" % origin)
+        check(fleet.through_edge(origin) == 200, "%s serves through the edge" % origin)
+
+
+def disable(fleet):
+    print("disable_aop under load through the edge")
+    fleet.load_start("load-disable.json")
+    time.sleep(1)
+    try:
+        fleet.playbook("disable_aop.yml")
+    finally:
+        fleet.load_stop("load-disable.json")
+    check(fleet.tls_client_auth() == "off", "Cloudflare tls_client_auth is off")
+    check(set(fleet.stages().values()) == {"optional"}, "every origin relaxed to optional: %s" % fleet.stages())
+    for origin in fleet.info["origins"]:
+        check(fleet.direct(origin, "none") == 200, "%s serves a direct request without a certificate" % origin)
+        check(fleet.through_edge(origin) == 200, "%s serves through the edge" % origin)
+
+
+def all_serving(fleet):
+    for origin in fleet.info["origins"]:
+        check(fleet.through_edge(origin) == 200, "%s still serves through the edge" % origin)
+
+
+def verify(fleet):
+    print("enable_aop again on the enforced fleet: recognised in preflight, no change, no API write")
+    before = len(fleet.emulator("GET", "/log"))
+    out = fleet.playbook("enable_aop.yml", label="enable-again")
+    writes = [e for e in fleet.emulator("GET", "/log")[before:] if e["method"] != "GET"]
+    changed = [int(n) for n in re.findall(r"changed=(\d+)", out)]
+    check(sum(changed) == 0, "second run reports changed=0 (%s)" % changed)
+    check(writes == [], "second run made no API write")
+
+    print("enable_aop --check on the enforced fleet")
+    fleet.playbook("enable_aop.yml", "--check", label="enable-check")
+
+    disable(fleet)
+
+    print("enable_aop --check on the relaxed fleet: reports what it would change, writes nothing")
+    before = len(fleet.emulator("GET", "/log"))
+    fleet.playbook("enable_aop.yml", "--check", label="enable-check-relaxed")
+    writes = [e for e in fleet.emulator("GET", "/log")[before:] if e["method"] != "GET"]
+    check(writes == [], "no API write in check mode")
+    check(fleet.tls_client_auth() == "off" and set(fleet.stages().values()) == {"optional"}, "Cloudflare and origins unchanged")
+
+    print("wrong order: require while Cloudflare does not present a certificate")
+    out = fleet.playbook("enable_aop.yml", "--tags", "require", expect_ok=False, label="wrong-order")
+    check("refusing to put origins at 'require'" in out, "refused with a clear message")
+    check(set(fleet.stages().values()) == {"optional"}, "no origin enforces")
+    all_serving(fleet)
+
+    print("a broken origin config stops the rollout in preflight; nothing is enforced anywhere")
+    victim = [o for o in fleet.info["origins"] if "apache" in o][-1]
+    subprocess.run(
+        [
+            "docker",
+            "exec",
+            victim,
+            "sed",
+            "-i",
+            "s/ServerName origin.test/ServerName origin.test\\n    BogusDirective on/",
+            "/etc/apache2/sites-available/origin-test.conf",
+        ],
+        check=True,
+    )
+    try:
+        out = fleet.playbook("enable_aop.yml", expect_ok=False, label="broken-config")
+        check("BogusDirective" in out, "the failure names the server's own error")
+        check(fleet.tls_client_auth() == "off", "Cloudflare was not switched on")
+        check(set(fleet.stages().values()) == {"optional"}, "no origin enforces")
+        all_serving(fleet)
+    finally:
+        subprocess.run(["docker", "exec", victim, "sed", "-i", "/BogusDirective on/d", "/etc/apache2/sites-available/origin-test.conf"], check=True)
+
+    print("Cloudflare API failing at the toggle (429 storm, then 5xx): bounded retries, clean stop, origins at optional")
+    for fault in ({"kind": "status", "status": 429, "retry_after": 1, "method": "PATCH"}, {"kind": "status", "status": 503, "method": "PATCH"}):
+        fleet.emulator("POST", "/faults", fault)
+        try:
+            out = fleet.playbook("enable_aop.yml", "-e", "rollout_api_retries=2", expect_ok=False, label="api-%s" % fault["status"])
+        finally:
+            fleet.emulator("DELETE", "/faults")
+        check("HTTP %d" % fault["status"] in out and "gave up after 3 attempts" in out, "stopped after bounded retries (HTTP %d)" % fault["status"])
+        check(fleet.tls_client_auth() == "off", "Cloudflare still off")
+        check(set(fleet.stages().values()) == {"optional"}, "origins still at optional")
+        all_serving(fleet)
+
+    print("the gate is not met: the rollout stops before require")
+    out = fleet.playbook("enable_aop.yml", "-e", "rollout_gate_min_verified=100000", "-e", "rollout_gate_timeout=3", expect_ok=False, label="gate-not-met")
+    check("verification gate not met" in out, "stopped with the gate's table")
+    check(set(fleet.stages().values()) == {"optional"}, "no origin enforces")
+    all_serving(fleet)
+
+    print("an origin unreachable mid-rollout: the batch fails, later batches do not run, all reachable origins serve")
+    origins = list(fleet.info["origins"])
+    last = origins[-1]
+    fleet.load_start("load-unreachable.json")
+    runner = subprocess.Popen(
+        [sys.executable, os.path.abspath(__file__), "_pause-when-require", "--state", fleet.state, "--watch", origins[0], "--pause", last],
+    )
+    try:
+        fleet.playbook("enable_aop.yml", "-e", "rollout_batch_size=1", expect_ok=False, label="unreachable")
+    finally:
+        runner.wait(timeout=120)
+        subprocess.run(["docker", "unpause", last], check=False, capture_output=True)
+        summary = fleet.load_stop("load-unreachable.json", min_requests=10)
+    stages = fleet.stages()
+    check(stages[origins[0]] == "require", "the canary was enforced before the failure")
+    check(stages[last] == "optional", "the unreachable origin was left as it was")
+    bad = {k: v for k, v in summary["by_target"].items() if last not in k and v["failures"]}
+    check(not bad, "no failed request through the edge to a reachable origin")
+
+    print("finish: enable again, then disable under load")
+    enable(fleet)
+    disable(fleet)
+
+
+def pause_when_require(fleet, watch, pause):
+    deadline = time.time() + 100
+    while time.time() < deadline:
+        if fleet.stage(watch) == "require":
+            subprocess.run(["docker", "pause", pause], check=True)
+            return 0
+        time.sleep(0.2)
+    return 1
+
+
+def down(fleet):
+    for name in ("emulator.pid",):
+        try:
+            with open(fleet.path(name)) as fh:
+                os.kill(int(fh.read()), signal.SIGTERM)
+        except (OSError, ValueError):
+            pass
+    for name in os.listdir(fleet.state) if os.path.isdir(fleet.state) else []:
+        if name.endswith(".running"):
+            os.unlink(fleet.path(name))
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("command", choices=["up", "enable", "verify", "disable", "down", "_pause-when-require"])
+    ap.add_argument("--state", required=True)
+    ap.add_argument("--origins", default="")
+    ap.add_argument("--watch")
+    ap.add_argument("--pause")
+    args = ap.parse_args(argv)
+    fleet = Fleet(args.state)
+    if args.command == "up":
+        up(fleet, [o for o in args.origins.split(",") if o])
+    elif args.command == "enable":
+        enable(fleet)
+    elif args.command == "verify":
+        verify(fleet)
+    elif args.command == "disable":
+        disable(fleet)
+    elif args.command == "down":
+        down(fleet)
+    else:
+        return pause_when_require(fleet, args.watch, args.pause)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
