@@ -160,14 +160,15 @@ def check(cond, what):
 
 
 # ------------------------------------------------------------------- commands
-def up(fleet, origins):
+def up(fleet, origins, link=False):
     os.makedirs(fleet.state, exist_ok=True)
-    # A stable name for the running fleet (make demo-disable / demo-down find it there).
-    link = os.path.join(REPO, ".cache", "fleet-state")
-    os.makedirs(os.path.dirname(link), exist_ok=True)
-    if os.path.islink(link) or os.path.exists(link):
-        os.unlink(link)
-    os.symlink(fleet.state, link)
+    if link:
+        # A stable name for the scenario's fleet (make demo-disable / demo-enable find it there).
+        path = os.path.join(REPO, ".cache", "fleet-state")
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        if os.path.islink(path) or os.path.exists(path):
+            os.unlink(path)
+        os.symlink(fleet.state, path)
     token_path = fleet.path("token")
     if not os.path.exists(token_path):
         fd = os.open(token_path, os.O_WRONLY | os.O_CREAT, 0o600)
@@ -411,7 +412,7 @@ def main(argv=None):
     args = ap.parse_args(argv)
     fleet = Fleet(args.state)
     if args.command == "up":
-        up(fleet, [o for o in args.origins.split(",") if o])
+        up(fleet, [o for o in args.origins.split(",") if o], link=True)
     elif args.command == "enable":
         enable(fleet)
     elif args.command == "verify":
