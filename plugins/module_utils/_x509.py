@@ -167,3 +167,61 @@ def check_client_ca(text, expect="cloudflare_global", pins=None, expiry_warning_
                 "%s does not match the pinned SHA-256 fingerprint(s) %s (got %s)" % (what, ", ".join(pinned), ", ".join(f["sha256_fingerprint"] for f in facts))
             )
     return "".join(blocks), facts, warnings
+
+
+# ------------------------------------------------------------ client certificates
+def load_private_key(text, what="the private key"):
+    from cryptography.hazmat.primitives import serialization
+
+    if not text or "PRIVATE KEY" not in text:
+        raise CertificateError("%s is not a PEM private key ('-----BEGIN ... PRIVATE KEY-----')" % what)
+    try:
+        return serialization.load_pem_private_key(text.encode() if isinstance(text, str) else text, password=None)
+    except (ValueError, TypeError) as exc:
+        # Never echo key material: only the library's reason.
+        raise CertificateError("%s does not parse (encrypted keys are not supported): %s" % (what, str(exc).split("\n")[0][:120]))
+
+
+def public_key_bytes(key):
+    from cryptography.hazmat.primitives import serialization
+
+    return key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def check_client_certificate(cert_text, key_text, expiry_warning_days=30, now=None, what="the client certificate"):
+    """Judge a certificate + key that Cloudflare will present to origins (zone-level / per-hostname AOP).
+
+    Returns (normalised certificate PEM, facts, warnings); raises CertificateError. The key is only
+    compared, never returned or shown.
+    """
+    now = now or datetime.datetime.now(datetime.timezone.utc)
+    blocks, certs = load_certificates(cert_text, what)
+    if len(certs) != 1:
+        raise CertificateError("%s must be exactly one (leaf) certificate, got %d PEM blocks" % (what, len(certs)))
+    cert = certs[0]
+    fact = describe(cert, now)
+    if fact["is_ca"]:
+        raise CertificateError(
+            "%s (%s) is a CA certificate: Cloudflare needs the leaf (client) certificate it will present, "
+            "signed by your CA; origins trust the CA (Cloudflare answers 'missing leaf certificate' otherwise)" % (what, fact["subject"])
+        )
+    key = load_private_key(key_text)
+    if public_key_bytes(key.public_key()) != public_key_bytes(cert.public_key()):
+        raise CertificateError("the private key does not belong to %s (%s): their public keys differ" % (what, fact["subject"]))
+    if not_after(cert) <= now:
+        raise CertificateError("%s (%s) expired on %s" % (what, fact["subject"], fact["not_after"]))
+    if not_before(cert) > now:
+        raise CertificateError("%s (%s) is not valid before %s (check the clock)" % (what, fact["subject"], fact["not_before"]))
+    warnings = []
+    if fact["days_remaining"] < expiry_warning_days:
+        warnings.append("%s (%s) expires in %d days, on %s" % (what, fact["subject"], fact["days_remaining"], fact["not_after"]))
+    return blocks[0], fact, warnings
+
+
+def pem_fingerprint(text):
+    """SHA-256 fingerprint of the first certificate in PEM text; None when it does not parse."""
+    try:
+        _blocks, certs = load_certificates(text)
+    except CertificateError:
+        return None
+    return fingerprint_sha256(certs[0])

@@ -434,6 +434,12 @@ class _Handler(BaseHTTPRequestHandler):
             m = re.match(r"^/edge/([^/]+)$", path)
             if m and method == "GET":
                 return self._send(200, _edge_view(emu.state, m.group(1)))
+            m = re.match(r"^/edge/([^/]+)/certificates/([^/]+)$", path)
+            if m and method == "GET":
+                zone = next((z for z in emu.state.zones.values() if z["name"] == m.group(1)), None)
+                cert = zone and (zone["zone_certs"].get(m.group(2)) or zone["hostname_certs"].get(m.group(2)))
+                if cert:
+                    return self._send(200, {"certificate": cert["certificate"], "private_key": cert["_private_key"]})
         return self._send(404, {"error": "unknown control endpoint %s %s" % (method, path)})
 
 
@@ -467,7 +473,9 @@ def _edge_view(state, zone_name):
     hostnames = {}
     for name, binding in zone["hostnames"].items():
         cert = zone["hostname_certs"].get(binding["cert_id"])
-        if binding.get("enabled") and cert and state.public_cert(cert)["status"] == "active":
+        if not binding.get("enabled"):
+            hostnames[name] = None  # "will not be sent to the hostname even if activated at the zone level"
+        elif cert and state.public_cert(cert)["status"] == "active":
             hostnames[name] = cert["id"]
     return {
         "zone": zone_name,
@@ -577,6 +585,9 @@ class _Routes:
             "uploaded_on": now,
             "updated_at": now,
             "_created": time.monotonic(),
+            # Kept as Cloudflare keeps it, to present the certificate; served only to the edge stand-in
+            # through the control API, never in a Cloudflare API response or the request log.
+            "_private_key": body["private_key"],
         }
         if certs is zone["zone_certs"]:
             cert["enabled"] = True
@@ -607,6 +618,8 @@ class _Routes:
             enabled = item.get("enabled")
             if enabled is None:
                 zone["hostnames"].pop(hostname, None)
+                out.append({"hostname": hostname, "cert_id": cert_id, "enabled": None, "status": "deleted"})
+                continue
             else:
                 bound = [h for h, b in zone["hostnames"].items() if b["cert_id"] == cert_id and h != hostname]
                 if len(bound) >= MAX_ASSOCIATIONS_PER_CERT:
@@ -618,9 +631,7 @@ class _Routes:
         return out
 
     def _hostname_obj(self, zone, hostname):
-        binding = zone["hostnames"].get(hostname)
-        if binding is None:
-            return {"hostname": hostname, "cert_id": None, "enabled": None, "status": "deleted"}
+        binding = zone["hostnames"][hostname]
         cert = self.state.public_cert(zone["hostname_certs"][binding["cert_id"]])
         return {
             "hostname": hostname,

@@ -5,7 +5,8 @@
 Runs in the edge container the tests create (host network, so it reaches the emulator and the
 origins' ports published on 127.0.0.1, and nothing else). Like Cloudflare, it presents the
 zone's origin-pull client certificate only while the Cloudflare API emulator says global AOP
-(tls_client_auth) is on for the zone. ``GET /<origin>/<path>`` goes to that origin with SNI and
+(tls_client_auth) is on for the zone, or the zone's uploaded certificate by Cloudflare's
+precedence (per-hostname > zone-level > global). ``GET /<origin>/<path>`` goes to that origin with SNI and
 Host set to the origin's server name. Answers as Cloudflare does when the origin fails:
 525 (TLS handshake with the origin failed), 523 (origin unreachable), 520 (anything else).
 Standard library only (the image has no extra Python packages). Stops after ``lifetime`` seconds.
@@ -27,6 +28,7 @@ import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 CONFIG_PATH = sys.argv[1] if len(sys.argv) > 1 else "/fleet/edge.json"
+CERT_DIR = "/tmp/edge-certificates"
 _cache = {"mtime": None, "config": None, "aop": None, "aop_at": 0.0}
 _lock = threading.Lock()
 
@@ -41,18 +43,49 @@ def config():
         return _cache["config"]
 
 
-def aop_on(cfg):
-    """Global AOP state of the zone, from the emulator; refreshed at most every 0.2 s."""
+def zone_view(cfg):
+    """The zone's AOP state from the emulator; refreshed at most every 0.2 s."""
     with _lock:
         if time.time() - _cache["aop_at"] < 0.2 and _cache["aop"] is not None:
             return _cache["aop"]
     url = "%s/__emulator__/edge/%s" % (cfg["emulator"].rstrip("/"), cfg["zone"])
     with urllib.request.urlopen(url, timeout=5) as resp:  # 127.0.0.1 only
         view = json.load(resp)
-    on = view.get("tls_client_auth") == "on"
     with _lock:
-        _cache["aop"], _cache["aop_at"] = on, time.time()
-    return on
+        _cache["aop"], _cache["aop_at"] = view, time.time()
+    return view
+
+
+def uploaded_pair(cfg, cert_id):
+    """Files for an uploaded zone-level or hostname certificate (fetched once from the emulator)."""
+    base = os.path.join(CERT_DIR, cert_id)
+    if not os.path.exists(base + ".key"):
+        url = "%s/__emulator__/edge/%s/certificates/%s" % (cfg["emulator"].rstrip("/"), cfg["zone"], cert_id)
+        with urllib.request.urlopen(url, timeout=5) as resp:
+            pair = json.load(resp)
+        os.makedirs(CERT_DIR, mode=0o700, exist_ok=True)
+        with open(base + ".crt", "w") as fh:
+            fh.write(pair["certificate"])
+        fd = os.open(base + ".key.tmp", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(pair["private_key"])
+        os.rename(base + ".key.tmp", base + ".key")
+    return base + ".crt", base + ".key"
+
+
+def client_certificate(cfg, server_name):
+    """Which certificate Cloudflare presents, by its precedence: per-hostname > zone-level > global."""
+    view = zone_view(cfg)
+    hostnames = view.get("hostnames") or {}
+    if server_name in hostnames:
+        cert_id = hostnames[server_name]
+        return ("hostname", uploaded_pair(cfg, cert_id)) if cert_id else ("none", None)
+    zone_level = view.get("zone_level") or {}
+    if zone_level.get("enabled") and zone_level.get("certificate_id"):
+        return "zone", uploaded_pair(cfg, zone_level["certificate_id"])
+    if view.get("tls_client_auth") == "on":
+        return "global", (cfg["client_cert"], cfg["client_key"])
+    return "none", None
 
 
 class Edge(BaseHTTPRequestHandler):
@@ -78,16 +111,17 @@ class Edge(BaseHTTPRequestHandler):
         if origin is None:
             return self.reply(404, "unknown origin\n")
         path = "/" + (parts[2] if len(parts) > 2 else "")
+        name = origin.get("server_name", "origin.test")
         try:
-            present = aop_on(cfg)
+            level, pair = client_certificate(cfg, name)
         except OSError as exc:
             return self.reply(530, "edge cannot read the zone's AOP state: %s\n" % exc)
+        present = pair is not None
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
         ctx.check_hostname = False
         ctx.verify_mode = ssl.CERT_NONE
         if present:
-            ctx.load_cert_chain(cfg["client_cert"], cfg["client_key"])
-        name = origin.get("server_name", "origin.test")
+            ctx.load_cert_chain(*pair)
         try:
             raw = socket.create_connection(("127.0.0.1", int(origin["port"])), timeout=10)
         except OSError as exc:
@@ -110,8 +144,8 @@ class Edge(BaseHTTPRequestHandler):
         if not data.startswith(b"HTTP/"):
             return self.reply(525, "origin closed the connection without an answer\n")
         status = int(data.split(b" ", 2)[1])
-        note = "via edge (client certificate %s)\n" % ("presented" if present else "not presented")
-        return self.reply(status, note, {"X-Edge-AOP": "on" if present else "off"})
+        note = "via edge (client certificate: %s)\n" % level
+        return self.reply(status, note, {"X-Edge-AOP": level})
 
 
 def main():

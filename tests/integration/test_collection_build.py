@@ -57,6 +57,10 @@ def test_build_install_and_ansible_doc_from_installed_copy(tmp_path):
     for playbook in ("enable_aop", "disable_aop"):
         run([os.path.join(BIN, "ansible-playbook"), "-i", "localhost,", "--syntax-check", "originpulls.aop.%s" % playbook], env=env, cwd=str(tmp_path))
 
+    infra = tmp_path / "site.yml"
+    infra.write_text("- name: Existing infra\n  ansible.builtin.import_playbook: originpulls.aop.enable_aop\n")
+    run([os.path.join(BIN, "ansible-playbook"), "-i", "localhost,", "--syntax-check", str(infra)], env=env, cwd=str(tmp_path))
+
     roles = sorted(d for d in os.listdir(os.path.join(ROOT, "roles")) if os.path.isdir(os.path.join(ROOT, "roles", d)))
     if roles:
         role_listing = run([os.path.join(BIN, "ansible-doc"), "-t", "role", "-l", "originpulls.aop"], env=env)

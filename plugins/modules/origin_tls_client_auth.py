@@ -1,0 +1,73 @@
+#!/usr/bin/python
+# Copyright: originpulls.aop contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: origin_tls_client_auth
+short_description: Upload, find and delete zone-level Authenticated Origin Pulls certificates
+version_added: 0.1.0
+description:
+  - Manages the client certificates of B(zone-level) AOP (C(/zones/{zone_id}/origin_tls_client_auth)). While zone-level AOP is
+    enabled (M(originpulls.aop.origin_tls_client_auth_settings)) Cloudflare presents the most recently deployed active
+    certificate to the zone's origins instead of its shared one.
+  - Rotation - upload the new certificate (both are active), let origins trust both CAs, then delete the old one.
+  - Idempotent by content - listing (1 GET) finds an uploaded certificate by its SHA-256 fingerprint; the upload (POST)
+    happens only when it is missing, and is never blindly retried (after an ambiguous failure the listing is read again).
+author: originpulls.aop maintainers (@originpulls)
+extends_documentation_fragment:
+  - originpulls.aop.cloudflare
+  - originpulls.aop.aop_certificate
+  - originpulls.aop._attributes
+"""
+
+EXAMPLES = r"""
+- name: Upload our client certificate and wait until Cloudflare deploys it
+  originpulls.aop.origin_tls_client_auth:
+    zone: example.com
+    certificate_path: pki/aop-client.crt
+    private_key_path: pki/aop-client.key
+  delegate_to: localhost
+  register: aop_cert
+
+- name: Delete the previous certificate after a rotation
+  originpulls.aop.origin_tls_client_auth:
+    zone: example.com
+    id: "{{ old_cert_id }}"
+    state: absent
+  delegate_to: localhost
+"""
+
+RETURN = r"""
+certificate:
+  description: The certificate on Cloudflare (no PEM, never the key).
+  returned: when a certificate was found, uploaded or deleted
+  type: dict
+  sample:
+    id: 2458ce5a-0c35-4c7f-82c7-8e9487d3ff60
+    status: active
+    issuer: CN=Example Client CA
+    serial_number: 6743787633689793699141714808227354901
+    expires_on: "2027-11-28T00:00:00Z"
+    sha256_fingerprint: "3E:...:9A"
+zone_id:
+  description: Id of the zone.
+  returned: success
+  type: str
+api_calls:
+  description: The API calls this run made.
+  returned: always
+  type: list
+  elements: dict
+"""
+
+from ansible_collections.originpulls.aop.plugins.module_utils._aop_certificates import run_certificate_module
+
+
+def main():
+    run_certificate_module("zone")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,100 @@
+#!/usr/bin/python
+# Copyright: originpulls.aop contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: origin_tls_client_auth_settings
+short_description: Enable or disable zone-level Authenticated Origin Pulls
+version_added: 0.1.0
+description:
+  - Sets C(enabled) of C(/zones/{zone_id}/origin_tls_client_auth/settings). While enabled, Cloudflare presents the zone's
+    active uploaded certificate (M(originpulls.aop.origin_tls_client_auth)) to its origins instead of the shared global one.
+  - Independent of global AOP (C(tls_client_auth), M(originpulls.aop.tls_client_auth)); per-hostname bindings take precedence.
+  - Origins must trust your CA before this is enabled, and keep accepting it until it is disabled.
+  - One GET; one PUT only when the value differs.
+author: originpulls.aop maintainers (@originpulls)
+extends_documentation_fragment:
+  - originpulls.aop.cloudflare
+  - originpulls.aop._attributes
+options:
+  enabled:
+    description: Whether zone-level AOP is on.
+    type: bool
+    required: true
+"""
+
+EXAMPLES = r"""
+- name: Turn zone-level AOP on (certificate uploaded and active, origins trusting our CA)
+  originpulls.aop.origin_tls_client_auth_settings:
+    zone: example.com
+    enabled: true
+  delegate_to: localhost
+"""
+
+RETURN = r"""
+zone_id:
+  description: Id of the zone.
+  returned: success
+  type: str
+enabled:
+  description: Before and after (after predicted in check mode).
+  returned: success
+  type: dict
+  sample: {"before": false, "after": true}
+api_calls:
+  description: The API calls this run made.
+  returned: always
+  type: list
+  elements: dict
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.originpulls.aop.plugins.module_utils._cloudflare import (
+    CLOUDFLARE_MUTUALLY_EXCLUSIVE,
+    CLOUDFLARE_REQUIRED_ONE_OF,
+    CLOUDFLARE_REQUIRED_TOGETHER,
+    CloudflareError,
+    api_calls,
+    client_from_module,
+    cloudflare_argument_spec,
+    resolve_zone,
+)
+
+
+def main():
+    argument_spec = cloudflare_argument_spec()
+    argument_spec.update(enabled=dict(type="bool", required=True))
+    module = AnsibleModule(
+        argument_spec=argument_spec,
+        mutually_exclusive=CLOUDFLARE_MUTUALLY_EXCLUSIVE,
+        required_together=CLOUDFLARE_REQUIRED_TOGETHER,
+        required_one_of=CLOUDFLARE_REQUIRED_ONE_OF,
+        supports_check_mode=True,
+    )
+    want = module.params["enabled"]
+    client = client_from_module(module)
+    result = dict(changed=False)
+    try:
+        zone_id = resolve_zone(module, client)
+        path = "/zones/%s/origin_tls_client_auth/settings" % zone_id
+        result["zone_id"] = zone_id
+        before = bool(client.get(path).get("enabled"))
+        result["enabled"] = dict(before=before, after=want)
+        if before != want:
+            result["changed"] = True
+            if not module.check_mode:
+                after = client.request("PUT", path, body={"enabled": want})["result"]
+                if bool(after.get("enabled")) != want:
+                    module.fail_json(msg="zone %s: Cloudflare accepted enabled=%s but reports %s" % (zone_id, want, after.get("enabled")), **result)
+        if module._diff:  # pylint: disable=protected-access
+            result["diff"] = dict(before=dict(enabled=before), after=dict(enabled=want), before_header="zone %s" % zone_id, after_header="zone %s" % zone_id)
+    except CloudflareError as exc:
+        module.fail_json(msg=str(exc), api_calls=api_calls(client), **result)
+    module.exit_json(api_calls=api_calls(client), **result)
+
+
+if __name__ == "__main__":
+    main()

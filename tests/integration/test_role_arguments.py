@@ -1,0 +1,47 @@
+"""The origin roles refuse bad input before any task touches anything."""
+
+from __future__ import annotations
+
+import pytest
+
+from helpers.ansible import run_tasks
+
+
+def role(name, **vars_):
+    return {"name": "role", "ansible.builtin.include_role": {"name": "originpulls.aop.%s" % name}, "vars": vars_}
+
+
+def failure(res):
+    for play in res.data["plays"]:
+        for task in play["tasks"]:
+            host = task["hosts"].get("localhost", {})
+            if host.get("failed"):
+                return task["task"]["name"], host
+    raise AssertionError("nothing failed:\n" + res.stdout[-2000:])
+
+
+def ran(res):
+    return [t["task"]["name"] for p in res.data["plays"] for t in p["tasks"]]
+
+
+@pytest.mark.parametrize("prefix", ["nginx_origin", "apache_origin"])
+def test_typo_in_stage_is_refused_by_the_argument_spec(prefix):
+    res = run_tasks([role(prefix, **{prefix + "_stage": "requier"})])
+    name, host = failure(res)
+    assert "argument" in name.lower() or "validating" in name.lower()
+    assert "requier" in host["msg"] and "require" in host["msg"]
+    assert not any("CA" in t or "Write" in t for t in ran(res))
+
+
+@pytest.mark.parametrize("prefix", ["nginx_origin", "apache_origin"])
+def test_unknown_option_is_refused_before_any_change(prefix):
+    res = run_tasks([role(prefix, **{prefix + "_stag": "require"})])
+    _name, host = failure(res)
+    assert "unknown option(s) %s_stag" % prefix in host["msg"] and "%s_stage" % prefix in host["msg"]
+    assert not any("CA" in t or "Write" in t for t in ran(res))
+
+
+def test_origin_role_rejects_unknown_server():
+    res = run_tasks([role("origin", origin_server="lighttpd")])
+    _name, host = failure(res)
+    assert "lighttpd" in host["msg"]
