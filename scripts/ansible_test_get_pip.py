@@ -9,14 +9,21 @@ come from the package index as every other requirement of ansible-test does.
 """
 
 import ensurepip
+import os
 import subprocess
 import sys
+
+# ansible-test strips the environment (PIP_CERT, SSL_CERT_FILE, ...) before this runs, and the pip that
+# ensurepip brings may predate pip's use of the system trust store: name the system CA bundle.
+SYSTEM_CA_BUNDLES = ("/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt")
 
 
 def main():
     args = [a for a in sys.argv[1:] if a not in ("--no-setuptools", "--no-wheel")]
     ensurepip.bootstrap(upgrade=True, default_pip=True)
-    return subprocess.call([sys.executable, "-m", "pip", "install"] + args)
+    bundle = next((b for b in SYSTEM_CA_BUNDLES if os.path.exists(b)), None)
+    cert = ["--cert", bundle] if bundle else []
+    return subprocess.call([sys.executable, "-m", "pip", "install"] + cert + args)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ pyver=$("$py" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 reqs=$("$py" -c 'import ansible_test, os; print(os.path.join(os.path.dirname(ansible_test.__file__), "_internal", "python_requirements.py"))')
 pipver=$(grep -oE "pip='[0-9.]+'" "$reqs" | head -n1 | grep -oE "[0-9.]+")
 cache="$HOME/.ansible/test/cache/get_pip_${pipver//./_}.py"
-if [[ ! -f "$cache" ]]; then
+if [[ ! -f "$cache" ]] || grep -q "Offline stand-in for the get-pip bootstrap" "$cache"; then
   mkdir -p "$(dirname "$cache")"
   cp "$here/scripts/ansible_test_get_pip.py" "$cache"
 fi

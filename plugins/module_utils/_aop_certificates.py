@@ -13,13 +13,10 @@ from __future__ import annotations
 import time
 
 from ansible_collections.originpulls.aop.plugins.module_utils._cloudflare import (
-    CLOUDFLARE_MUTUALLY_EXCLUSIVE,
-    CLOUDFLARE_REQUIRED_ONE_OF,
-    CLOUDFLARE_REQUIRED_TOGETHER,
     CloudflareError,
     api_calls,
     client_from_module,
-    cloudflare_argument_spec,
+    cloudflare_module,
     resolve_zone,
 )
 from ansible_collections.originpulls.aop.plugins.module_utils._x509 import HAS_CRYPTOGRAPHY, CertificateError, check_client_certificate, pem_fingerprint
@@ -89,8 +86,8 @@ class CertificateStore:
 
 
 def certificate_argument_spec():
-    spec = cloudflare_argument_spec()
-    spec.update(
+    """Options of the 'originpulls.aop.aop_certificate' doc fragment (the Cloudflare ones come on top)."""
+    return dict(
         state=dict(type="str", default="present", choices=["present", "absent"]),
         certificate=dict(type="str"),
         certificate_path=dict(type="path"),
@@ -101,7 +98,6 @@ def certificate_argument_spec():
         wait_timeout=dict(type="int", default=300),
         expiry_warning_days=dict(type="int", default=30),
     )
-    return spec
 
 
 def _read(module, path, what):
@@ -113,15 +109,10 @@ def _read(module, path, what):
 
 
 def run_certificate_module(kind):
-    from ansible.module_utils.basic import AnsibleModule
-
-    module = AnsibleModule(
-        argument_spec=certificate_argument_spec(),
-        mutually_exclusive=CLOUDFLARE_MUTUALLY_EXCLUSIVE + [("certificate", "certificate_path"), ("private_key", "private_key_path")],
-        required_together=CLOUDFLARE_REQUIRED_TOGETHER,
-        required_one_of=CLOUDFLARE_REQUIRED_ONE_OF,
+    module = cloudflare_module(
+        certificate_argument_spec(),
+        mutually_exclusive=[("certificate", "certificate_path"), ("private_key", "private_key_path")],
         required_if=[("state", "present", ("certificate", "certificate_path"), True)],
-        supports_check_mode=True,
     )
     p = module.params
     what = KINDS[kind]["what"]

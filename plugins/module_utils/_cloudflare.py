@@ -464,3 +464,19 @@ def resolve_zone(module, client):
 def api_calls(client):
     """The HTTP exchanges of this run, for the module result (method, path, status)."""
     return [{"method": m, "path": path, "status": s} for m, path, s in client.calls]
+
+
+def cloudflare_module(argument_spec=None, mutually_exclusive=(), required_one_of=(), required_if=()):
+    """An AnsibleModule with the shared Cloudflare options and their rules, check mode supported."""
+    from ansible.module_utils.basic import AnsibleModule
+
+    spec = cloudflare_argument_spec()
+    spec.update(argument_spec or {})
+    return AnsibleModule(
+        argument_spec=spec,
+        mutually_exclusive=CLOUDFLARE_MUTUALLY_EXCLUSIVE + list(mutually_exclusive),
+        required_together=CLOUDFLARE_REQUIRED_TOGETHER,
+        required_one_of=CLOUDFLARE_REQUIRED_ONE_OF + list(required_one_of),
+        required_if=list(required_if),
+        supports_check_mode=True,
+    )

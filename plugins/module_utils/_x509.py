@@ -179,7 +179,7 @@ def load_private_key(text, what="the private key"):
         return serialization.load_pem_private_key(text.encode() if isinstance(text, str) else text, password=None)
     except (ValueError, TypeError) as exc:
         # Never echo key material: only the library's reason.
-        raise CertificateError("%s does not parse (encrypted keys are not supported): %s" % (what, str(exc).split("\n")[0][:120]))
+        raise CertificateError("%s does not parse (encrypted keys are not supported): %s" % (what, str(exc).split("\n", maxsplit=1)[0][:120]))
 
 
 def public_key_bytes(key):

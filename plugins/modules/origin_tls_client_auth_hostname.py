@@ -76,17 +76,12 @@ api_calls:
 
 import re
 
-from ansible.module_utils.basic import AnsibleModule
-
 from ansible_collections.originpulls.aop.plugins.module_utils._aop_certificates import CertificateStore
 from ansible_collections.originpulls.aop.plugins.module_utils._cloudflare import (
-    CLOUDFLARE_MUTUALLY_EXCLUSIVE,
-    CLOUDFLARE_REQUIRED_ONE_OF,
-    CLOUDFLARE_REQUIRED_TOGETHER,
     CloudflareError,
     api_calls,
     client_from_module,
-    cloudflare_argument_spec,
+    cloudflare_module,
     resolve_zone,
 )
 from ansible_collections.originpulls.aop.plugins.module_utils._x509 import pem_fingerprint
@@ -103,20 +98,16 @@ def describe(binding):
 
 
 def main():
-    argument_spec = cloudflare_argument_spec()
-    argument_spec.update(
-        hostnames=dict(type="list", elements="str", required=True),
-        cert_id=dict(type="str"),
-        certificate=dict(type="str"),
-        certificate_path=dict(type="path"),
-        state=dict(type="str", default="enabled", choices=["enabled", "disabled", "absent"]),
-    )
-    module = AnsibleModule(
-        argument_spec=argument_spec,
-        mutually_exclusive=CLOUDFLARE_MUTUALLY_EXCLUSIVE + [("cert_id", "certificate", "certificate_path")],
-        required_together=CLOUDFLARE_REQUIRED_TOGETHER,
-        required_one_of=CLOUDFLARE_REQUIRED_ONE_OF + [("cert_id", "certificate", "certificate_path")],
-        supports_check_mode=True,
+    module = cloudflare_module(
+        dict(
+            hostnames=dict(type="list", elements="str", required=True),
+            cert_id=dict(type="str"),
+            certificate=dict(type="str"),
+            certificate_path=dict(type="path"),
+            state=dict(type="str", default="enabled", choices=["enabled", "disabled", "absent"]),
+        ),
+        mutually_exclusive=[("cert_id", "certificate", "certificate_path")],
+        required_one_of=[("cert_id", "certificate", "certificate_path")],
     )
     p = module.params
     names = [h.strip().lower().rstrip(".") for h in p["hostnames"]]

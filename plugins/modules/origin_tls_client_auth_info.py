@@ -102,17 +102,12 @@ api_calls:
 
 import datetime
 
-from ansible.module_utils.basic import AnsibleModule
-
 from ansible_collections.originpulls.aop.plugins.module_utils._cloudflare import (
-    CLOUDFLARE_MUTUALLY_EXCLUSIVE,
-    CLOUDFLARE_REQUIRED_ONE_OF,
-    CLOUDFLARE_REQUIRED_TOGETHER,
     SSL_MODES_FOR_AOP,
     CloudflareError,
     api_calls,
     client_from_module,
-    cloudflare_argument_spec,
+    cloudflare_module,
     resolve_zone,
 )
 
@@ -136,17 +131,11 @@ def summarize(cert, now):
 
 
 def main():
-    argument_spec = cloudflare_argument_spec()
-    argument_spec.update(
-        hostnames=dict(type="list", elements="str", default=[]),
-        expiry_warning_days=dict(type="int", default=30),
-    )
-    module = AnsibleModule(
-        argument_spec=argument_spec,
-        mutually_exclusive=CLOUDFLARE_MUTUALLY_EXCLUSIVE,
-        required_together=CLOUDFLARE_REQUIRED_TOGETHER,
-        required_one_of=CLOUDFLARE_REQUIRED_ONE_OF,
-        supports_check_mode=True,
+    module = cloudflare_module(
+        dict(
+            hostnames=dict(type="list", elements="str", default=[]),
+            expiry_warning_days=dict(type="int", default=30),
+        )
     )
     client = client_from_module(module)
     now = datetime.datetime.now(datetime.timezone.utc)

@@ -50,30 +50,18 @@ api_calls:
   elements: dict
 """
 
-from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.originpulls.aop.plugins.module_utils._cloudflare import (
-    CLOUDFLARE_MUTUALLY_EXCLUSIVE,
-    CLOUDFLARE_REQUIRED_ONE_OF,
-    CLOUDFLARE_REQUIRED_TOGETHER,
     CloudflareError,
     api_calls,
     client_from_module,
-    cloudflare_argument_spec,
+    cloudflare_module,
     resolve_zone,
 )
 
 
 def main():
-    argument_spec = cloudflare_argument_spec()
-    argument_spec.update(enabled=dict(type="bool", required=True))
-    module = AnsibleModule(
-        argument_spec=argument_spec,
-        mutually_exclusive=CLOUDFLARE_MUTUALLY_EXCLUSIVE,
-        required_together=CLOUDFLARE_REQUIRED_TOGETHER,
-        required_one_of=CLOUDFLARE_REQUIRED_ONE_OF,
-        supports_check_mode=True,
-    )
+    module = cloudflare_module(dict(enabled=dict(type="bool", required=True)))
     want = module.params["enabled"]
     client = client_from_module(module)
     result = dict(changed=False)

@@ -88,33 +88,23 @@ api_calls:
   sample: [{"method": "GET", "path": "/zones/023e105f4ecef8ad9ca31a8372d0c353/settings/tls_client_auth", "status": 200}]
 """
 
-from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.originpulls.aop.plugins.module_utils._cloudflare import (
-    CLOUDFLARE_MUTUALLY_EXCLUSIVE,
-    CLOUDFLARE_REQUIRED_ONE_OF,
-    CLOUDFLARE_REQUIRED_TOGETHER,
     SSL_MODES_FOR_AOP,
     CloudflareError,
     api_calls,
     client_from_module,
-    cloudflare_argument_spec,
+    cloudflare_module,
     resolve_zone,
 )
 
 
 def main():
-    argument_spec = cloudflare_argument_spec()
-    argument_spec.update(
-        state=dict(type="str", default="enabled", choices=["enabled", "disabled"]),
-        raise_ssl_mode=dict(type="str", choices=list(SSL_MODES_FOR_AOP)),
-    )
-    module = AnsibleModule(
-        argument_spec=argument_spec,
-        mutually_exclusive=CLOUDFLARE_MUTUALLY_EXCLUSIVE,
-        required_together=CLOUDFLARE_REQUIRED_TOGETHER,
-        required_one_of=CLOUDFLARE_REQUIRED_ONE_OF,
-        supports_check_mode=True,
+    module = cloudflare_module(
+        dict(
+            state=dict(type="str", default="enabled", choices=["enabled", "disabled"]),
+            raise_ssl_mode=dict(type="str", choices=list(SSL_MODES_FOR_AOP)),
+        )
     )
     client = client_from_module(module)
     want = "on" if module.params["state"] == "enabled" else "off"

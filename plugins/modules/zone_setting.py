@@ -70,16 +70,12 @@ api_calls:
   elements: dict
 """
 
-from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.originpulls.aop.plugins.module_utils._cloudflare import (
-    CLOUDFLARE_MUTUALLY_EXCLUSIVE,
-    CLOUDFLARE_REQUIRED_ONE_OF,
-    CLOUDFLARE_REQUIRED_TOGETHER,
     CloudflareError,
     api_calls,
     client_from_module,
-    cloudflare_argument_spec,
+    cloudflare_module,
     resolve_zone,
 )
 
@@ -95,15 +91,7 @@ def same_value(current, wanted):
 
 
 def main():
-    argument_spec = cloudflare_argument_spec()
-    argument_spec.update(setting=dict(type="str", required=True), value=dict(type="raw"))
-    module = AnsibleModule(
-        argument_spec=argument_spec,
-        mutually_exclusive=CLOUDFLARE_MUTUALLY_EXCLUSIVE,
-        required_together=CLOUDFLARE_REQUIRED_TOGETHER,
-        required_one_of=CLOUDFLARE_REQUIRED_ONE_OF,
-        supports_check_mode=True,
-    )
+    module = cloudflare_module(dict(setting=dict(type="str", required=True), value=dict(type="raw")))
     setting_id = module.params["setting"].strip()
     wanted = module.params["value"]
     client = client_from_module(module)

@@ -238,13 +238,15 @@ def main():
         if key == "f":
             ok = ok and changed == 0 and api["f"][1] == 0
         verdicts.append(ok)
+        ratio_text = "-" if ratio_b is None else "%.2f" % ratio_b
+        target_text = "" if target is None else "<= %.1fx (b)" % target
         print(
             "%-36s %8.2f %8s %10s %8d  %s %s"
             % (
                 label,
                 took / a,
-                "%.2f" % ratio_b if ratio_b else "-",
-                "<= %.1fx (b)" % target if target else "",
+                ratio_text,
+                target_text,
                 changed,
                 "%d/%d" % api[key] if key in api else "",
                 "" if ok else "  OVER TARGET",

@@ -45,14 +45,16 @@ EXPECTED = {
 }
 
 
-def request(port, pki, case, version, sni="origin.test", path=None, timeout=5.0):
-    """One HTTPS request; returns (status or 'tls', detail)."""
+def request(port, pki, case, version, sni="origin.test", path=None, timeout=5.0, pair=None):
+    """One HTTPS request; returns (status or 'tls', detail). ``pair`` (crt, key) overrides ``case``."""
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE
     ctx.minimum_version = ctx.maximum_version = VERSIONS[version]
     ctx.post_handshake_auth = False
-    if case != "none":
+    if pair:
+        ctx.load_cert_chain(*pair)
+    elif case != "none":
         stem = os.path.join(pki, CERTS[case])
         ctx.load_cert_chain(stem + ".crt", stem + ".key")
     path = path or "/aop-probe/%s" % uuid.uuid4().hex
