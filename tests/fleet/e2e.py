@@ -383,15 +383,14 @@ def verify(fleet):
     check(stages[origins[0]] == "require", "the canary was enforced before the failure")
     check(stages[last] == "optional", "the unreachable origin was left as it was")
 
-    print("finish: enable again, then disable under load")
-    enable(fleet)
+    print("relax again (global off) before switching to our own certificates")
     disable(fleet)
 
     zone_level(fleet)
 
 
-def zone_level(fleet):
-    print("zone-level AOP with our own certificate: enable, rotate, disable - under load")
+def own_pki(fleet):
+    """Two generations of our own client PKI, made with the collection's module."""
     own = fleet.path("own-pki")
     for gen in ("gen1", "gen2"):
         subprocess.run(
@@ -418,6 +417,12 @@ def zone_level(fleet):
             "rollout_client_key_path=%s/%s.key" % (own, gen),
         ]
 
+    return own, files
+
+
+def zone_level(fleet):
+    print("zone-level AOP with our own certificate: enable, rotate, disable - under load")
+    own, files = own_pki(fleet)
     zone = ["-e", "rollout_level=zone"]
     fleet.load_start("load-zone.json")
     time.sleep(1)
@@ -461,6 +466,32 @@ def zone_level(fleet):
         fleet.load_stop("load-zone-off.json")
     check(not fleet.zone_state()["zone_aop_enabled"], "zone-level AOP off")
     check(set(fleet.stages().values()) == {"optional"}, "every origin relaxed to optional")
+    hostname_level(fleet)
+
+
+def hostname_level(fleet):
+    print("per-hostname AOP: enable and disable under load")
+    _own, files = own_pki(fleet)
+    host = ["-e", "rollout_level=hostname", "-e", '{"rollout_hostnames": ["origin.test"]}']
+    fleet.load_start("load-hostname.json")
+    time.sleep(1)
+    try:
+        fleet.playbook("enable_aop.yml", *(host + files("gen2") + ["-e", "rollout_gate_issuer_contains=CN=e2e client CA gen2"]), label="hostname-enable")
+    finally:
+        fleet.load_stop("load-hostname.json")
+    state = fleet.zone_state()
+    check(list(state["hostnames"]) == ["origin.test"] and state["hostnames"]["origin.test"]["enabled"], "origin.test bound to our hostname certificate")
+    check(set(fleet.stages().values()) == {"require"}, "every origin at require")
+    for origin in fleet.info["origins"]:
+        check(fleet.through_edge(origin, with_level=True) == (200, "hostname"), "%s serves the edge's per-hostname certificate" % origin)
+    fleet.load_start("load-hostname-off.json")
+    time.sleep(1)
+    try:
+        fleet.playbook("disable_aop.yml", *(host + files("gen2")), label="hostname-disable")
+    finally:
+        fleet.load_stop("load-hostname-off.json")
+    check(fleet.zone_state()["hostnames"] == {}, "the association is removed")
+    check(set(fleet.stages().values()) == {"optional"}, "every origin relaxed to optional")
 
 
 def pause_when_require(fleet, watch, pause):
@@ -487,7 +518,7 @@ def down(fleet):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("command", choices=["up", "enable", "verify", "disable", "zone", "down", "_pause-when-require"])
+    ap.add_argument("command", choices=["up", "enable", "verify", "disable", "zone", "hostname", "down", "_pause-when-require"])
     ap.add_argument("--state", required=True)
     ap.add_argument("--origins", default="")
     ap.add_argument("--watch")
@@ -504,6 +535,8 @@ def main(argv=None):
         disable(fleet)
     elif args.command == "zone":
         zone_level(fleet)
+    elif args.command == "hostname":
+        hostname_level(fleet)
     elif args.command == "down":
         down(fleet)
     else:
