@@ -238,8 +238,8 @@ def main():
         if key == "f":
             ok = ok and changed == 0 and api["f"][1] == 0
         verdicts.append(ok)
-        ratio_text = "-" if ratio_b is None else "%.2f" % ratio_b
-        target_text = "" if target is None else "<= %.1fx (b)" % target
+        ratio_text = "-" if ratio_b is None else format(ratio_b, ".2f")
+        target_text = "" if target is None else "<= " + format(target, ".1f") + "x (b)"
         print(
             "%-36s %8.2f %8s %10s %8d  %s %s"
             % (
