@@ -153,6 +153,7 @@ def run_certificate_module(kind):
         result["zone_id"] = zone_id
         store = CertificateStore(client, zone_id, kind)
         listing = store.list()
+        result["certificates"] = [summarize(c) for c in listing]
         if p["state"] == "present":
             found = store.find(fingerprint, listing)
             if found is None:

@@ -51,6 +51,11 @@ certificate:
     serial_number: 6743787633689793699141714808227354901
     expires_on: "2027-11-28T00:00:00Z"
     sha256_fingerprint: "3E:...:9A"
+certificates:
+  description: Every certificate of this kind on the zone, as listed before the run's change (no PEM, no key).
+  returned: success
+  type: list
+  elements: dict
 zone_id:
   description: Id of the zone.
   returned: success

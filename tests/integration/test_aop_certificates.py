@@ -61,6 +61,8 @@ def test_upload_twice_is_one_upload_and_waits_for_active(emulator, zone_id):
     first, second = res.task("first"), res.task("second")
     assert first["changed"] is True and first["certificate"]["status"] == "active"
     assert second["changed"] is False and second["certificate"]["id"] == first["certificate"]["id"]
+    assert [c["id"] for c in second["certificates"]] == [first["certificate"]["id"]]
+    assert second["certificates"][0]["sha256_fingerprint"] == first["certificate"]["sha256_fingerprint"]
     assert len(emulator.calls(method="POST")) == 1
     assert "private_key" not in str(first) and "PRIVATE KEY" not in res.stdout
     gets_by_id = emulator.calls(method="GET", path=r"/origin_tls_client_auth/[0-9a-f-]{36}$")
