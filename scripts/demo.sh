@@ -24,7 +24,8 @@ case "$action" in
     export AOP_ORIGIN_IMAGE
     molecule create -s rollout
     molecule prepare -s rollout
-    molecule converge -s rollout
+    # enable_aop under load through the edge, then its summary and the direct-request proof.
+    "$venv/bin/python" tests/fleet/e2e.py enable --state "$state"
     cat <<TXT
 
 The fleet is up and enforcing: every origin refuses a direct request without Cloudflare's
