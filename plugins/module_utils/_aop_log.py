@@ -7,21 +7,71 @@ PRIVATE to the collection. Imports nothing from Ansible.
 Every server role logs one line per request in the same key=value shape:
 ``time=<ISO 8601> server=<vhost> host=<Host> ... status=<code> verify=<result> s_dn="..." i_dn="..." ...``
 ``verify`` is SUCCESS (certificate verified), NONE (no certificate), FAILED:<reason> or GENEROUS.
+
+HAProxy writes the same shape, with ``verify=<X509 error number> used=<0|1>`` (``ssl_c_verify`` is 0 also
+when no certificate was sent); that pair is normalised here. Caddy and Traefik cannot log a verify result:
+their JSON access logs are read instead, and a client certificate in them was verified (their stages
+never let an unverified certificate through), so it counts as SUCCESS; they log no issuer.
 """
 
 from __future__ import annotations
 
 import datetime
+import json
 import re
 
 FIELD = re.compile(r'(\w+)=("((?:[^"\\]|\\.)*)"|\S*)')
 
 
 def parse_line(line):
+    if line.lstrip().startswith("{"):
+        return parse_json_line(line)
     out = {}
     for m in FIELD.finditer(line):
         out[m.group(1)] = m.group(3) if m.group(3) is not None else m.group(2)
+    if "used" in out and "verify" in out:  # HAProxy: ssl_c_used, ssl_c_verify
+        if out["used"] != "1":
+            out["verify"] = "NONE"
+        elif out["verify"] == "0":
+            out["verify"] = "SUCCESS"
+        else:
+            out["verify"] = "FAILED:%s" % out["verify"]
     return out
+
+
+def parse_json_line(line):
+    """A Caddy or Traefik JSON access-log line in the key=value record shape (empty if neither)."""
+    try:
+        rec = json.loads(line)
+    except ValueError:
+        return {}
+    if not isinstance(rec, dict):
+        return {}
+    request = rec.get("request")
+    if isinstance(request, dict) and "ts" in rec:  # Caddy
+        tls = request.get("tls") or {}
+        if not tls:
+            return {}
+        client = tls.get("client_serial") or tls.get("client_common_name")
+        when = datetime.datetime.fromtimestamp(float(rec["ts"]), tz=datetime.timezone.utc)
+        return {
+            "time": when.strftime("%Y-%m-%dT%H:%M:%S+0000"),
+            "server": tls.get("server_name", ""),
+            "host": str(request.get("host", "")).rsplit(":", 1)[0],
+            "status": str(rec.get("status", "")),
+            "verify": "SUCCESS" if client else "NONE",
+            "s_dn": "CN=%s" % tls["client_common_name"] if tls.get("client_common_name") else "",
+        }
+    if "RequestHost" in rec and "TLSVersion" in rec:  # Traefik
+        return {
+            "time": str(rec.get("StartUTC") or rec.get("time", ""))[:19] + "+0000",
+            "server": rec.get("RequestHost", ""),
+            "host": rec.get("RequestHost", ""),
+            "status": str(rec.get("DownstreamStatus", "")),
+            "verify": "SUCCESS" if rec.get("TLSClientSubject") else "NONE",
+            "s_dn": rec.get("TLSClientSubject", ""),
+        }
+    return {}
 
 
 def parse_time(value):
@@ -44,7 +94,8 @@ def count(lines, since=None, server_names=None, issuer_contains=None):
     """Count requests in the AOP log at or after ``since`` (aware datetime).
 
     verified: a certificate was presented and verified (and, with ``issuer_contains``, issued by that CA)
-    unverified: no certificate (NONE), or verified but from another issuer
+    unverified: no certificate (NONE), or verified but from another issuer (servers that log no issuer:
+    only the CA the role configured can have verified it, so it counts as verified)
     failed: a certificate was presented and did not verify (FAILED:..., GENEROUS)
     """
     c = {"verified": 0, "unverified": 0, "failed": 0, "total": 0, "last": None}
@@ -59,7 +110,7 @@ def count(lines, since=None, server_names=None, issuer_contains=None):
             continue
         c["total"] += 1
         verify = rec["verify"]
-        if verify == "SUCCESS" and (not issuer_contains or issuer_contains in rec.get("i_dn", "")):
+        if verify == "SUCCESS" and (not issuer_contains or "i_dn" not in rec or issuer_contains in rec["i_dn"]):
             c["verified"] += 1
         elif verify in ("NONE", "-", "") or verify == "SUCCESS":
             c["unverified"] += 1

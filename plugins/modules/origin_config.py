@@ -70,13 +70,19 @@ options:
         type: path
         required: true
       dialect:
-        description: Configuration syntax.
+        description:
+          - Configuration syntax.
+          - V(haproxy) - the TLS virtual host is a C(frontend) or C(listen) section with a C(bind ... ssl) line;
+            O(includes[].lines) go at the end of the section and O(includes[].bind_options) onto each C(bind ... ssl) line.
+          - V(caddy) - the TLS virtual host is a site block; O(includes[].lines) go inside the site's C(tls) block
+            (opened on the operator's C(tls) line, or added, when there is none).
         type: str
-        choices: [nginx, apache]
+        choices: [nginx, apache, haproxy, caddy]
         required: true
       server_name:
         description:
-          - Only the TLS virtual host with this name (C(server_name), C(ServerName) or C(ServerAlias)).
+          - Only the TLS virtual host with this name (C(server_name), C(ServerName) or C(ServerAlias); the section
+            name for HAProxy; a site address for Caddy).
           - Empty - every TLS virtual host in the file.
         type: str
       lines:
@@ -84,6 +90,12 @@ options:
         type: list
         elements: str
         required: true
+      bind_options:
+        description:
+          - HAProxy only. The client-certificate options every C(bind ... ssl) line of the section gets (empty - none).
+            A bind line that already carries such options of its own is refused, so nothing is silently overridden.
+        type: str
+        default: ""
       keep_inherited:
         description:
           - A line to insert as well when the virtual host has no O(includes[].keep_inherited_when_missing)
@@ -98,15 +110,27 @@ options:
         choices: [present, absent]
         default: present
   test_command:
-    description: The server's full configuration test, as an argument list (for example C([nginx, -t])).
+    description:
+      - The server's full configuration test, as an argument list (for example C([nginx, -t])).
+      - Required unless O(builtin_test) is set.
     type: list
     elements: str
-    required: true
+  builtin_test:
+    description:
+      - A test this module runs itself, for servers without a configuration-test command.
+      - V(traefik_dynamic) - every written C(.yml) file must parse (the Traefik role writes JSON, which is YAML), each
+        C(tls.options.*.clientAuth) must name a known C(clientAuthType) and C(caFiles) that exist and hold a PEM
+        certificate (Traefik answers a missing CA file by failing every handshake on the routers that use the options).
+    type: str
+    choices: [traefik_dynamic]
   reload_command:
-    description: The graceful reload, as an argument list (for example C([systemctl, reload, nginx])).
+    description:
+      - The graceful reload, as an argument list (for example C([systemctl, reload, nginx])).
+      - Empty - the server picks up changed files itself (Traefik's file provider with C(watch)); use O(live_checks)
+        to know when it did.
     type: list
     elements: str
-    required: true
+    default: []
   pid_file:
     description:
       - The master process's pid file. Before anything is written the server must be running (a live master);
@@ -114,8 +138,45 @@ options:
       - After a reload the module waits until the master has a worker it did
         not have before (the new configuration is live), and fails if the master died.
     type: path
+  process_name:
+    description:
+      - For servers without a pid file (Caddy, Traefik) - the process name (C(/proc/<pid>/comm)) that must be running
+        before anything is written.
+    type: str
+  live_checks:
+    description:
+      - After the reload, wait until a TLS handshake to each of these (C(openssl s_client) on the origin, no client
+        certificate) shows the expected client-certificate request. If one does not within O(settle_timeout), every
+        file is put back and the task fails.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      port:
+        description: The TLS port.
+        type: int
+        required: true
+      host:
+        description: The address to connect to.
+        type: str
+        default: 127.0.0.1
+      server_name:
+        description: The SNI name.
+        type: str
+        required: true
+      expect:
+        description:
+          - V(off) - no certificate is requested; V(optional) - one is requested (the handshake without one completes);
+            V(require) - one is requested and the handshake without one is refused.
+        type: str
+        choices: ["off", optional, require]
+        required: true
+      ca_names_contains:
+        description: With O(live_checks[].expect) V(optional) or V(require), the acceptable CA names must contain this text.
+        type: str
+        default: ""
   settle_timeout:
-    description: Seconds to wait for new workers after a reload.
+    description: Seconds to wait for new workers (or for O(live_checks)) after a reload.
     type: int
     default: 15
   force_reload:
@@ -153,9 +214,14 @@ test_output:
   returned: when the test ran
   type: str
 reloaded:
-  description: Whether the server was reloaded.
+  description: Whether the server was reloaded (false for servers that pick up changed files themselves).
   returned: always
   type: bool
+live:
+  description: What the handshakes of O(live_checks) showed once they matched.
+  returned: when O(live_checks) ran
+  type: list
+  elements: str
 restored:
   description: Files put back after a failed test (on failure only).
   returned: failure
@@ -168,7 +234,7 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.originpulls.aop.plugins.module_utils._origin_config import ConfigEditError, ensure_lines, remove_marked
+from ansible_collections.originpulls.aop.plugins.module_utils._origin_config import ConfigEditError, ensure_lines, remove_marked, traefik_dynamic_test
 
 
 def read(path):
@@ -239,22 +305,38 @@ def main():
                 default=[],
                 options=dict(
                     path=dict(type="path", required=True),
-                    dialect=dict(type="str", required=True, choices=["nginx", "apache"]),
+                    dialect=dict(type="str", required=True, choices=["nginx", "apache", "haproxy", "caddy"]),
                     server_name=dict(type="str"),
                     lines=dict(type="list", elements="str", required=True),
                     keep_inherited=dict(type="str"),
                     keep_inherited_when_missing=dict(type="str"),
+                    bind_options=dict(type="str", default=""),
                     state=dict(type="str", default="present", choices=["present", "absent"]),
                 ),
             ),
             links=dict(type="list", elements="dict", default=[], options=dict(path=dict(type="path", required=True), src=dict(type="path", required=True))),
-            test_command=dict(type="list", elements="str", required=True),
-            reload_command=dict(type="list", elements="str", required=True),
+            test_command=dict(type="list", elements="str"),
+            builtin_test=dict(type="str", choices=["traefik_dynamic"]),
+            reload_command=dict(type="list", elements="str", default=[]),
             pid_file=dict(type="path"),
+            process_name=dict(type="str"),
+            live_checks=dict(
+                type="list",
+                elements="dict",
+                default=[],
+                options=dict(
+                    port=dict(type="int", required=True),
+                    host=dict(type="str", default="127.0.0.1"),
+                    server_name=dict(type="str", required=True),
+                    expect=dict(type="str", required=True, choices=["off", "optional", "require"]),
+                    ca_names_contains=dict(type="str", default=""),
+                ),
+            ),
             settle_timeout=dict(type="int", default=15),
             force_reload=dict(type="bool", default=False),
         ),
         supports_check_mode=True,
+        required_one_of=[("test_command", "builtin_test")],
     )
     p = module.params
 
@@ -279,6 +361,7 @@ def main():
                     path=inc["path"],
                     unless_directive=inc["keep_inherited_when_missing"],
                     extra_line=inc["keep_inherited"],
+                    bind_options=inc["bind_options"],
                 )
         except ConfigEditError as exc:
             module.fail_json(msg=str(exc))
@@ -290,6 +373,12 @@ def main():
         module.fail_json(
             msg="the server is not running (no live master process in %s): start it first - this role only reloads, "
             "it never starts or restarts a server. Nothing was changed." % p["pid_file"],
+            **result,
+        )
+    if p["process_name"] and not processes(p["process_name"]):
+        module.fail_json(
+            msg="the server is not running (no process named %r): start it first - this role only reloads, "
+            "it never starts or restarts a server. Nothing was changed." % p["process_name"],
             **result,
         )
     if module._diff:  # pylint: disable=protected-access
@@ -313,19 +402,20 @@ def main():
     except OSError as exc:
         restored = restore(module, changes, written, linked)
         module.fail_json(msg="writing the configuration failed (%s); %d file(s) restored" % (exc, len(restored)), restored=restored, **result)
-    rc, out, err = module.run_command(p["test_command"])
-    result["test_output"] = (out + err).strip()
+    rc, out = run_test(module, p, [c[0] for c in changes])
+    result["test_output"] = out
     if rc != 0:
         restored = restore(module, changes, written, linked)
-        rc2, out2, err2 = module.run_command(p["test_command"])
+        rc2, out2 = run_test(module, p, [c[0] for c in changes])
         state = (
             "the restored configuration passes the test"
             if rc2 == 0
-            else "the restored configuration FAILS the test too (it was broken before this change): %s" % (out2 + err2).strip()
+            else "the restored configuration FAILS the test too (it was broken before this change): %s" % out2
         )
         module.fail_json(
             msg="configuration test %r failed, so nothing was reloaded and the server keeps serving its last good configuration. "
-            "Every changed file was put back (%s); %s. The server said: %s" % (" ".join(p["test_command"]), ", ".join(restored), state, result["test_output"]),
+            "Every changed file was put back (%s); %s. The test said: %s"
+            % (" ".join(p["test_command"] or [p["builtin_test"]]), ", ".join(restored), state, result["test_output"]),
             restored=restored,
             **result,
         )
@@ -333,10 +423,11 @@ def main():
     # 3. Reload gracefully and wait until it is live.
     before_master = master_pid(p["pid_file"]) if p["pid_file"] else None
     before_workers = children(before_master) if before_master else set()
-    rc, out, err = module.run_command(p["reload_command"])
-    if rc != 0:
-        module.fail_json(msg="reload %r failed after a passing configuration test: %s" % (" ".join(p["reload_command"]), (out + err).strip()), **result)
-    result["reloaded"] = True
+    if p["reload_command"]:
+        rc, out, err = module.run_command(p["reload_command"])
+        if rc != 0:
+            module.fail_json(msg="reload %r failed after a passing configuration test: %s" % (" ".join(p["reload_command"]), (out + err).strip()), **result)
+        result["reloaded"] = True
     if p["pid_file"]:
         deadline = time.time() + p["settle_timeout"]
         while True:
@@ -349,7 +440,81 @@ def main():
                     **result,
                 )
             time.sleep(0.1)
+    result["live"] = []
+    for check in p["live_checks"]:
+        ok, seen = wait_live(module, check, p["settle_timeout"])
+        if not ok:
+            restored = restore(module, changes, written, linked)
+            module.fail_json(
+                msg="the server did not apply the new configuration within %ss: a TLS handshake to %s:%s (SNI %s) shows %s, not "
+                "client-certificate request %r (is the name served with these TLS settings? see the server's own log). Every changed "
+                "file was put back (%s), so it keeps serving its last good configuration."
+                % (p["settle_timeout"], check["host"], check["port"], check["server_name"], seen, check["expect"], ", ".join(restored)),
+                restored=restored,
+                **result,
+            )
+        result["live"].append("%s:%s %s" % (check["server_name"], check["port"], seen))
     module.exit_json(**result)
+
+
+def processes(name):
+    out = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/comm" % entry) as fh:
+                if fh.read().strip() == name:
+                    out.append(int(entry))
+        except OSError:
+            continue
+    return out
+
+
+def run_test(module, p, paths):
+    if p["builtin_test"] == "traefik_dynamic":
+        rc, out = traefik_dynamic_test(paths)
+        if rc != 0 or not p["test_command"]:
+            return rc, out
+    rc, out, err = module.run_command(p["test_command"])
+    return rc, (out + err).strip()
+
+
+def handshake(module, check):
+    """What an openssl handshake without a client certificate shows: off, optional, require or a description."""
+    cmd = [
+        module.get_bin_path("openssl", required=True),
+        "s_client",
+        "-connect",
+        "%s:%s" % (check["host"], check["port"]),
+        "-servername",
+        check["server_name"],
+        "-tls1_2",
+    ]
+    limit = module.get_bin_path("timeout")
+    if limit:
+        cmd = [limit, "10"] + cmd
+    rc, out, err = module.run_command(cmd, data="Q\n", binary_data=True)
+    text = out + err
+    if "No client certificate CA names sent" in text and "alert" not in text:
+        return "off", text
+    if "Acceptable client certificate CA names" in text:
+        names = text.split("Acceptable client certificate CA names", 1)[1].split("Client Certificate Types", 1)[0]
+        if check["ca_names_contains"] and check["ca_names_contains"] not in names:
+            return "requested from other CAs (%s)" % " ".join(names.split()), text
+        return ("require" if "alert" in text else "optional"), text
+    return "no handshake (rc %s): %s" % (rc, " ".join(text.split())[:300]), text
+
+
+def wait_live(module, check, timeout):
+    deadline = time.time() + timeout
+    while True:
+        seen, _text = handshake(module, check)
+        if seen == check["expect"]:
+            return True, seen
+        if time.time() > deadline:
+            return False, seen
+        time.sleep(0.3)
 
 
 def restore(module, changes, written, linked):

@@ -21,7 +21,7 @@ options:
   server:
     description: The web server, or V(auto) to detect the one that runs.
     type: str
-    choices: [auto, nginx, apache]
+    choices: [auto, nginx, apache, haproxy, caddy, traefik]
     default: auto
   config_test:
     description: Run the server's full configuration test.
@@ -33,7 +33,12 @@ options:
     type: str
     default: ""
   log_path:
-    description: The AOP log. Default - where the server's role writes it.
+    description:
+      - The AOP log. Default - where the server's role writes it.
+      - HAProxy logs to its standard output, so by default its AOP lines are read from the journal
+        (C(journalctl -u haproxy.service _TRANSPORT=stdout)); a O(log_path) reads a file instead.
+      - Caddy and Traefik - their JSON access log (Caddy - the site's C(log) file; Traefik - the static
+        configuration's C(accessLog.filePath)).
     type: path
   stage_file:
     description: The stage snippet the server's role writes. Default - its usual place.
@@ -97,8 +102,28 @@ import re
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.originpulls.aop.plugins.module_utils._aop_log import count, parse_time
+from ansible_collections.originpulls.aop.plugins.module_utils._origin_config import traefik_dynamic_test
 
 SERVERS = {
+    "haproxy": {
+        "pid_files": ["/run/haproxy.pid", "/var/run/haproxy.pid"],
+        "test": [["/usr/sbin/haproxy", "-c", "-f", "/etc/haproxy/haproxy.cfg"]],
+        "journal_unit": "haproxy.service",
+        "logs": [],
+        "stage_files": ["/etc/haproxy/originpulls-aop/stage"],
+    },
+    "caddy": {
+        "process": "caddy",
+        "test": [["/usr/bin/caddy", "validate", "--config", "/etc/caddy/Caddyfile", "--adapter", "caddyfile"]],
+        "logs": ["/var/log/caddy/originpulls-aop.log"],
+        "stage_files": ["/etc/caddy/originpulls-aop/client-auth.caddy"],
+    },
+    "traefik": {
+        "process": "traefik",
+        "test": [],
+        "logs": ["/var/log/traefik/access.log"],
+        "stage_files": ["/etc/traefik/dynamic/originpulls-aop.yml"],
+    },
     "nginx": {
         "pid_files": ["/run/nginx.pid", "/var/run/nginx.pid"],
         "test": [["/usr/sbin/nginx", "-t"]],
@@ -114,6 +139,37 @@ SERVERS = {
 }
 STAGE_RE = re.compile(r"Authenticated Origin Pulls, stage (\w+)")
 TAIL_BYTES = 16 * 1024 * 1024
+
+
+def running(spec):
+    if spec.get("process"):
+        return bool(processes(spec["process"]))
+    return live_master(spec["pid_files"]) is not None
+
+
+def processes(name):
+    out = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/comm" % entry) as fh:
+                if fh.read().strip() == name:
+                    out.append(int(entry))
+        except OSError:
+            continue
+    return out
+
+
+def journal_lines(module, unit, since):
+    journalctl = module.get_bin_path("journalctl")
+    if not journalctl:
+        module.fail_json(msg="%s logs to the journal, but journalctl is not here: set log_path to where its AOP lines are written" % unit)
+    cmd = [journalctl, "--no-pager", "-q", "-o", "cat", "-u", unit, "_TRANSPORT=stdout", "--since", since.strftime("%Y-%m-%d %H:%M:%S UTC")]
+    rc, out, err = module.run_command(cmd)
+    if rc != 0:
+        module.fail_json(msg="reading the journal of %s failed: %s" % (unit, (out + err).strip()))
+    return out.splitlines()
 
 
 def live_master(pid_files):
@@ -164,25 +220,30 @@ def main():
     p = module.params
     server = p["server"]
     if server == "auto":
-        running = [name for name, spec in SERVERS.items() if live_master(spec["pid_files"])]
-        if not running:
+        found = [name for name, spec in SERVERS.items() if running(spec)]
+        if not found:
             module.fail_json(
                 msg="no supported web server (%s) is running on this host; start it, or set the server type explicitly" % ", ".join(sorted(SERVERS))
             )
-        if len(running) > 1:
-            module.fail_json(msg="several web servers run here (%s): set the server type for this host (origin_server)" % ", ".join(running))
-        server = running[0]
+        if len(found) > 1:
+            module.fail_json(msg="several web servers run here (%s): set the server type for this host (origin_server)" % ", ".join(found))
+        server = found[0]
     spec = SERVERS[server]
-    result = dict(changed=False, server=server, running=live_master(spec["pid_files"]) is not None, config_ok=None)
+    result = dict(changed=False, server=server, running=running(spec), config_ok=None)
     result["now"] = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
-    if p["config_test"]:
+    stage_file = p["stage_file"] or first_existing(spec["stage_files"])
+    if p["config_test"] and server == "traefik":
+        # No test command: check the dynamic file the role writes (and the CA files it names).
+        rc, out = traefik_dynamic_test([stage_file] if os.path.exists(stage_file) else [])
+        result["config_ok"] = rc == 0
+        result["config_test_output"] = out
+    elif p["config_test"]:
         cmd = next((c for c in spec["test"] if os.path.exists(c[0])), spec["test"][0])
         rc, out, err = module.run_command(cmd)
         result["config_ok"] = rc == 0
         result["config_test_output"] = (out + err).strip()
 
-    stage_file = p["stage_file"] or first_existing(spec["stage_files"])
     stage = "none"
     try:
         with open(stage_file) as fh:
@@ -196,8 +257,13 @@ def main():
         since = parse_time(p["log_since"])
         if since is None:
             module.fail_json(msg="log_since %r is not an ISO 8601 time such as 2026-11-28T10:00:00Z" % p["log_since"])
-        log_path = p["log_path"] or first_existing(spec["logs"])
-        result["counts"] = count(tail_lines(log_path), since=since, server_names=p["server_names"] or None, issuer_contains=p["issuer_contains"] or None)
+        if p["log_path"] or not spec.get("journal_unit"):
+            log_path = p["log_path"] or first_existing(spec["logs"])
+            lines = tail_lines(log_path)
+        else:
+            log_path = "journal:%s" % spec["journal_unit"]
+            lines = journal_lines(module, spec["journal_unit"], since)
+        result["counts"] = count(lines, since=since, server_names=p["server_names"] or None, issuer_contains=p["issuer_contains"] or None)
         result["log_path"] = log_path
     module.exit_json(**result)
 

