@@ -237,7 +237,7 @@ def ensure_lines(text, dialect, lines, server_name=None, path="the file", unless
             % (
                 path,
                 WHAT[dialect],
-                " named %r" % server_name if server_name else "",
+                " with server name %r" % server_name if server_name else "",
                 "the frontend name (server_name)" if dialect == "haproxy" else "server_name",
             )
         )

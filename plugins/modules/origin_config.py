@@ -496,7 +496,7 @@ def handshake(module, check):
         cmd = [limit, "10"] + cmd
     rc, out, err = module.run_command(cmd, data="Q\n", binary_data=True)
     text = out + err
-    if "No client certificate CA names sent" in text and "alert" not in text:
+    if "No client certificate CA names sent" in text and "Client Certificate Types" not in text and "alert" not in text and "Cipher is" in text:
         return "off", text
     if "Acceptable client certificate CA names" in text:
         names = text.split("Acceptable client certificate CA names", 1)[1].split("Client Certificate Types", 1)[0]

@@ -33,6 +33,36 @@ sys.path.insert(0, os.path.join(REPO, "tests", "origin"))
 from probe import request  # noqa: E402
 
 ZONE = "example.com"
+# The origins of the fleet, by the server in their container name (aop-fleet-<server>-<n>): where
+# the role records the stage, and the operator's TLS virtual host as the inventory names it.
+SERVERS = {
+    "nginx": {
+        "stage_file": "/etc/nginx/originpulls-aop/client-auth.conf",
+        "vhosts": [{"path": "/etc/nginx/sites-available/origin-test", "server_name": "origin.test"}],
+    },
+    "apache": {
+        "stage_file": "/etc/apache2/originpulls-aop/client-auth.conf",
+        "vhosts": [{"path": "/etc/apache2/sites-available/origin-test.conf", "server_name": "origin.test"}],
+    },
+    "haproxy": {
+        "stage_file": "/etc/haproxy/originpulls-aop/stage",
+        "vhosts": [{"path": "/etc/haproxy/haproxy.cfg", "server_name": "fe_origin"}],
+    },
+    "caddy": {
+        "stage_file": "/etc/caddy/originpulls-aop/client-auth.caddy",
+        "vhosts": [{"path": "/etc/caddy/Caddyfile", "server_name": "origin.test"}],
+    },
+    "traefik": {
+        "stage_file": "/etc/traefik/dynamic/originpulls-aop.yml",
+        "vhosts": [{"server_name": "origin.test"}],
+    },
+}
+
+
+def server_of(container):
+    return next(kind for kind in SERVERS if "-%s-" % kind in container)
+
+
 BIN = os.path.dirname(sys.executable)
 
 
@@ -68,8 +98,7 @@ class Fleet:
 
     # ----------------------------------------------------------------- origins
     def stage(self, origin):
-        kind = self.info["origins"][origin]["server"]
-        path = "/etc/nginx/originpulls-aop/client-auth.conf" if kind == "nginx" else "/etc/apache2/originpulls-aop/client-auth.conf"
+        path = SERVERS[self.info["origins"][origin]["server"]]["stage_file"]
         out = subprocess.run(["docker", "exec", origin, "cat", path], capture_output=True, text=True, check=False).stdout
         m = re.search(r"stage (\w+)", out)
         return m.group(1) if m else "none"
@@ -205,7 +234,7 @@ def up(fleet, origins, link=False):
     info = {"api_url": api_url, "emulator_control": api_url.replace("/client/v4", "/__emulator__"), "origins": {}, "edge_port": free_port()}
     for name in origins:
         port = subprocess.run(["docker", "port", name, "443/tcp"], capture_output=True, text=True, check=True).stdout.split()[0].rsplit(":", 1)[1]
-        info["origins"][name] = {"port": int(port), "server": "nginx" if "nginx" in name else "apache", "server_name": "origin.test"}
+        info["origins"][name] = {"port": int(port), "server": server_of(name), "server_name": "origin.test"}
     with open(fleet.path("fleet.json"), "w") as fh:
         json.dump(info, fh, indent=1)
     edge = {
@@ -222,11 +251,11 @@ def up(fleet, origins, link=False):
     os.replace(fleet.path("edge.json.tmp"), fleet.path("edge.json"))
     hosts = {}
     for name, o in info["origins"].items():
-        vhost = "/etc/nginx/sites-available/origin-test" if o["server"] == "nginx" else "/etc/apache2/sites-available/origin-test.conf"
         hosts[name] = {
             "ansible_connection": "community.docker.docker",
             "ansible_python_interpreter": "/usr/bin/python3",
-            "origin_vhosts": [{"path": vhost, "server_name": "origin.test"}],
+            # No origin_server: the rollout detects each origin's server.
+            "origin_vhosts": SERVERS[o["server"]]["vhosts"],
             "rollout_probe_host": "127.0.0.1",
             "rollout_probe_port": o["port"],
             "rollout_probe_server_name": "origin.test",

@@ -7,9 +7,18 @@ on real files. The servers themselves are covered by the Molecule scenario 'orig
 
 from __future__ import annotations
 
+import datetime
+import json
 import os
+import socket
+import ssl
+import threading
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from helpers.ansible import run_tasks
 
@@ -127,3 +136,121 @@ def test_no_matching_vhost_is_a_clear_error(site):
     r = run_tasks([task]).task("cfg")
     assert r["failed"] and "server name 'other.example.com'" in r["msg"]
     assert calls(site) == []
+
+
+HAPROXY_CFG = """\
+frontend fe_origin
+    bind :443 ssl crt /etc/haproxy/site.pem
+    default_backend be_app
+
+backend be_app
+    server app 127.0.0.1:8080
+"""
+
+
+def test_haproxy_bind_options_change_with_the_stage(site):
+    cfg = site["dir"] / "haproxy.cfg"
+    cfg.write_text(HAPROXY_CFG)
+
+    def task(options):
+        t = config_task(site)
+        t["originpulls.aop.origin_config"]["includes"] = [
+            {"path": str(cfg), "dialect": "haproxy", "server_name": "fe_origin", "bind_options": options, "lines": ["log global"]}
+        ]
+        return t
+
+    r = run_tasks([task("ca-file /x/ca.pem verify optional")], diff=True).task("cfg")
+    assert r["changed"] and r["reloaded"]
+    assert "bind :443 ssl crt /etc/haproxy/site.pem ca-file /x/ca.pem verify optional  # originpulls.aop: bind options" in cfg.read_text()
+    assert run_tasks([task("ca-file /x/ca.pem verify optional")]).task("cfg")["changed"] is False
+    r = run_tasks([task("ca-file /x/ca.pem verify required")]).task("cfg")
+    assert r["changed"] and "verify required" in cfg.read_text() and "verify optional" not in cfg.read_text()
+    assert calls(site) == ["test", "reload", "test", "reload"]
+
+
+def traefik_task(site, ca_file, kind="VerifyClientCertIfGiven", **extra):
+    options = {"tls": {"options": {"default": {"clientAuth": {"caFiles": [str(ca_file)], "clientAuthType": kind}}}}}
+    args = {
+        "files": [{"path": str(site["dir"] / "dynamic" / "originpulls-aop.yml"), "content": "# stage\n" + json.dumps(options) + "\n"}],
+        "builtin_test": "traefik_dynamic",
+    }
+    args.update(extra)
+    return {"name": "cfg", "originpulls.aop.origin_config": args}
+
+
+def test_traefik_options_naming_a_missing_ca_are_put_back(site):
+    ca = os.path.abspath(os.path.join(FILES, "authenticated_origin_pull_ca.pem"))
+    r = run_tasks([traefik_task(site, ca)]).task("cfg")
+    assert r["changed"] and "1 Traefik dynamic configuration file(s) checked" in r["test_output"] and r["reloaded"] is False
+    good = (site["dir"] / "dynamic" / "originpulls-aop.yml").read_text()
+    r = run_tasks([traefik_task(site, site["dir"] / "gone.pem", kind="RequireAndVerifyClientCert")]).task("cfg")
+    assert r["failed"] and "gone.pem cannot be read" in r["msg"] and "put back" in r["msg"]
+    assert (site["dir"] / "dynamic" / "originpulls-aop.yml").read_text() == good
+
+
+def test_a_server_without_pid_file_must_be_running(site):
+    r = run_tasks([traefik_task(site, site["dir"] / "ca.pem", process_name="no-such-server-here")]).task("cfg")
+    assert r["failed"] and "no process named 'no-such-server-here'" in r["msg"] and "Nothing was changed" in r["msg"]
+    assert not (site["dir"] / "dynamic").exists()
+
+
+@pytest.fixture
+def tls_server(tmp_path):
+    """A TLS server on 127.0.0.1 that requests no client certificate (a stand-in for 'off')."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "origin.test")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+    pem = tmp_path / "server.pem"
+    pem.write_bytes(
+        cert.public_bytes(serialization.Encoding.PEM)
+        + key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(str(pem))
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    listener.settimeout(0.2)
+    stop = threading.Event()
+
+    def serve():
+        while not stop.is_set():
+            try:
+                conn, _addr = listener.accept()
+            except OSError:
+                continue
+            try:
+                with ctx.wrap_socket(conn, server_side=True) as tls:
+                    tls.settimeout(2)
+                    tls.recv(1)
+            except OSError:
+                pass
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield listener.getsockname()[1]
+    stop.set()
+    thread.join(2)
+    listener.close()
+
+
+def test_live_check_waits_for_the_handshake_and_restores_when_it_never_comes(site, tls_server):
+    ca = os.path.abspath(os.path.join(FILES, "authenticated_origin_pull_ca.pem"))
+    check = {"port": tls_server, "server_name": "origin.test", "expect": "off"}
+    r = run_tasks([traefik_task(site, ca, kind="NoClientCert", live_checks=[check])]).task("cfg")
+    assert r["changed"] and r["live"] == ["origin.test:%d off" % tls_server]
+    before = (site["dir"] / "dynamic" / "originpulls-aop.yml").read_text()
+    check["expect"] = "optional"
+    r = run_tasks([traefik_task(site, ca, live_checks=[check], settle_timeout=2)]).task("cfg")
+    assert r["failed"] and "did not apply the new configuration within 2s" in r["msg"] and "shows off" in r["msg"]
+    assert (site["dir"] / "dynamic" / "originpulls-aop.yml").read_text() == before

@@ -24,7 +24,10 @@ def ran(res):
     return [t["task"]["name"] for p in res.data["plays"] for t in p["tasks"]]
 
 
-@pytest.mark.parametrize("prefix", ["nginx_origin", "apache_origin"])
+SERVER_ROLES = ["nginx_origin", "apache_origin", "haproxy_origin", "caddy_origin", "traefik_origin"]
+
+
+@pytest.mark.parametrize("prefix", SERVER_ROLES)
 def test_typo_in_stage_is_refused_by_the_argument_spec(prefix):
     res = run_tasks([role(prefix, **{prefix + "_stage": "requier"})])
     name, host = failure(res)
@@ -33,7 +36,7 @@ def test_typo_in_stage_is_refused_by_the_argument_spec(prefix):
     assert not any("CA" in t or "Write" in t for t in ran(res))
 
 
-@pytest.mark.parametrize("prefix", ["nginx_origin", "apache_origin"])
+@pytest.mark.parametrize("prefix", SERVER_ROLES)
 def test_unknown_option_is_refused_before_any_change(prefix):
     res = run_tasks([role(prefix, **{prefix + "_stag": "require"})])
     _name, host = failure(res)
@@ -45,3 +48,18 @@ def test_origin_role_rejects_unknown_server():
     res = run_tasks([role("origin", origin_server="lighttpd")])
     _name, host = failure(res)
     assert "lighttpd" in host["msg"]
+
+
+@pytest.mark.parametrize("prefix", ["caddy_origin", "traefik_origin"])
+def test_observe_is_refused_where_the_server_cannot_express_it(prefix):
+    res = run_tasks([role(prefix, **{prefix + "_stage": "observe", prefix + "_vhosts": [{"path": "/etc/caddy/Caddyfile", "server_name": "www.example.com"}]})])
+    _name, host = failure(res)
+    assert "stage 'observe' cannot be expressed" in host["msg"] and "Nothing was changed" in host["msg"]
+    assert not any("CA" in t or "Write" in t for t in ran(res))
+
+
+def test_traefik_needs_a_host_name_to_prove_each_change():
+    res = run_tasks([role("traefik_origin", traefik_origin_stage="require")])
+    _name, host = failure(res)
+    assert "traefik_origin_vhosts is empty" in host["msg"]
+    assert not any("CA" in t or "Write" in t for t in ran(res))

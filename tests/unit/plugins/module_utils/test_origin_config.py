@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from ansible_collections.originpulls.aop.plugins.module_utils import _origin_config as oc
@@ -95,3 +97,141 @@ def test_apache_vhost_with_sslengine_and_alias():
 def test_apache_plain_vhost_is_not_tls():
     with pytest.raises(oc.ConfigEditError, match="SSLEngine on"):
         oc.ensure_lines("<VirtualHost *:80>\nServerName a\n</VirtualHost>\n", "apache", ["Include x"])
+
+
+HAPROXY = """\
+global
+\tlog /dev/log local0
+
+defaults
+\tmode http
+
+frontend fe_http
+\tbind :80
+\tdefault_backend be
+
+# the TLS frontend
+frontend fe_https
+\tbind :443 ssl crt /etc/haproxy/site.pem alpn h2,http/1.1
+\tbind :::443 v4v6 ssl crt /etc/haproxy/site.pem
+\tdefault_backend be
+
+backend be
+\tserver s1 127.0.0.1:8080
+"""
+HAPROXY_LINES = ["log global", "log stdout format raw local0"]
+
+
+def test_haproxy_bind_options_follow_the_stage_and_come_off_cleanly():
+    optional = oc.ensure_lines(HAPROXY, "haproxy", HAPROXY_LINES, server_name="fe_https", bind_options="ca-file /x/ca.pem verify optional")
+    binds = [ln.strip() for ln in optional.splitlines() if ln.strip().startswith("bind")]
+    assert binds == [
+        "bind :80",
+        "bind :443 ssl crt /etc/haproxy/site.pem alpn h2,http/1.1 ca-file /x/ca.pem verify optional  # originpulls.aop: bind options",
+        "bind :::443 v4v6 ssl crt /etc/haproxy/site.pem ca-file /x/ca.pem verify optional  # originpulls.aop: bind options",
+    ]
+    # the section's own lines go at its end, before the blank line that precedes the backend
+    assert "\tdefault_backend be\n\tlog global  # originpulls.aop\n\tlog stdout format raw local0  # originpulls.aop\n\nbackend be" in optional
+    require = oc.ensure_lines(optional, "haproxy", HAPROXY_LINES, server_name="fe_https", bind_options="ca-file /x/ca.pem verify required")
+    assert "verify optional" not in require and require.count("verify required") == 2
+    assert oc.ensure_lines(require, "haproxy", HAPROXY_LINES, server_name="fe_https", bind_options="ca-file /x/ca.pem verify required") == require
+    off = oc.ensure_lines(require, "haproxy", HAPROXY_LINES, server_name="fe_https", bind_options="")
+    assert "ca-file" not in off and "bind :443 ssl crt /etc/haproxy/site.pem alpn h2,http/1.1\n" in off
+    assert oc.remove_marked(require) == HAPROXY
+
+
+def test_haproxy_refuses_a_bind_line_with_its_own_client_certificate_options():
+    text = HAPROXY.replace("alpn h2,http/1.1", "verify none alpn h2,http/1.1")
+    with pytest.raises(oc.ConfigEditError, match="already sets verify"):
+        oc.ensure_lines(text, "haproxy", [], bind_options="verify optional")
+
+
+def test_haproxy_frontend_by_name_and_no_match():
+    assert len(oc.tls_blocks(HAPROXY, "haproxy")) == 1
+    with pytest.raises(oc.ConfigEditError, match="frontend/listen section"):
+        oc.ensure_lines(HAPROXY, "haproxy", [], server_name="fe_http", bind_options="verify optional")
+
+
+CADDY = """\
+{
+\temail ops@example.com
+}
+
+(common) {
+\tencode gzip
+}
+
+www.example.com, example.com {
+\ttls /etc/caddy/site.crt /etc/caddy/site.key
+\tlog {
+\t\toutput file /var/log/caddy/www.log
+\t}
+\treverse_proxy 127.0.0.1:8080
+}
+
+api.example.com {
+\ttls /etc/caddy/api.crt /etc/caddy/api.key {
+\t\tprotocols tls1.2 tls1.3
+\t}
+\trespond "api # not a comment"
+}
+
+auto.example.com {
+\trespond "auto"
+}
+
+http://plain.example.com {
+\trespond "plain"
+}
+"""
+CADDY_IMPORT = ["import /etc/caddy/originpulls-aop/client-auth.caddy"]
+CADDY_LOG = "import /etc/caddy/originpulls-aop/log.caddy"
+
+
+def caddy(text, **kw):
+    return oc.ensure_lines(text, "caddy", CADDY_IMPORT, extra_line=CADDY_LOG, unless_directive="log", **kw)
+
+
+def test_caddy_puts_client_auth_inside_each_sites_tls_block():
+    out = caddy(CADDY)
+    # a tls line without a block gets one, marked so that the line comes back as it was
+    assert (
+        "\ttls /etc/caddy/site.crt /etc/caddy/site.key {  # originpulls.aop: opened\n"
+        "\t\timport /etc/caddy/originpulls-aop/client-auth.caddy  # originpulls.aop\n"
+        "\t}  # originpulls.aop\n"
+    ) in out
+    # an existing tls block gets the import inside
+    assert "\ttls /etc/caddy/api.crt /etc/caddy/api.key {\n\t\timport /etc/caddy/originpulls-aop/client-auth.caddy  # originpulls.aop\n" in out
+    # a site without tls gets a marked tls block
+    assert "auto.example.com {\n\ttls {  # originpulls.aop\n" in out
+    # the AOP log only where the site has no log of its own; http:// sites, snippets, global options untouched
+    assert out.count(CADDY_LOG) == 2
+    assert 'http://plain.example.com {\n\trespond "plain"\n}' in out and "(common) {\n\tencode gzip\n}" in out
+    assert caddy(out) == out
+    assert oc.remove_marked(out) == CADDY
+
+
+def test_caddy_site_by_address():
+    out = caddy(CADDY, server_name="example.com")
+    assert out.count("client-auth.caddy") == 1 and "api.example.com {\n\ttls /etc/caddy/api.crt /etc/caddy/api.key {\n\t\tprotocols" in out
+    with pytest.raises(oc.ConfigEditError, match="site block"):
+        caddy(CADDY, server_name="plain.example.com")
+
+
+def test_traefik_dynamic_test(tmp_path):
+    ca = tmp_path / "ca.pem"
+    ca.write_text("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n")
+    good = tmp_path / "aop.yml"
+    good.write_text('# header\n{"tls": {"options": {"default": {"clientAuth": {"caFiles": ["%s"], "clientAuthType": "VerifyClientCertIfGiven"}}}}}\n' % ca)
+    assert oc.traefik_dynamic_test([str(good), str(ca)]) == (0, "1 Traefik dynamic configuration file(s) checked")
+    missing = tmp_path / "missing.yml"
+    options = {"default": {"clientAuth": {"caFiles": [str(tmp_path / "nope.pem")], "clientAuthType": "RequireAndVerifyClientCrt"}}}
+    missing.write_text(json.dumps({"tls": {"options": options}}))
+    rc, msg = oc.traefik_dynamic_test([str(missing)])
+    assert rc == 1 and "cannot be read" in msg and "'RequireAndVerifyClientCrt' is not one of" in msg
+    nofile = tmp_path / "noca.yml"
+    nofile.write_text('{"tls": {"options": {"x": {"clientAuth": {"clientAuthType": "RequireAndVerifyClientCert"}}}}}')
+    assert "names no caFiles" in oc.traefik_dynamic_test([str(nofile)])[1]
+    broken = tmp_path / "broken.yml"
+    broken.write_text("tls: [")
+    assert "not readable" in oc.traefik_dynamic_test([str(broken)])[1]
