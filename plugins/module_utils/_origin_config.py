@@ -13,6 +13,7 @@ This module finds the right block (nginx ``server { }`` with ``listen ... ssl``;
 from __future__ import annotations
 
 import json
+import os
 import re
 
 MARKER = "# originpulls.aop"
@@ -601,3 +602,18 @@ def traefik_dynamic_test(paths):
     if problems:
         return 1, "; ".join(problems)
     return 0, "%d Traefik dynamic configuration file(s) checked" % checked
+
+
+def processes(name):
+    """Pids of the processes named ``name`` (/proc/<pid>/comm), for servers without a pid file."""
+    out = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/comm" % entry) as fh:
+                if fh.read().strip() == name:
+                    out.append(int(entry))
+        except OSError:
+            continue
+    return out

@@ -234,7 +234,13 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.originpulls.aop.plugins.module_utils._origin_config import ConfigEditError, ensure_lines, remove_marked, traefik_dynamic_test
+from ansible_collections.originpulls.aop.plugins.module_utils._origin_config import (
+    ConfigEditError,
+    ensure_lines,
+    processes,
+    remove_marked,
+    traefik_dynamic_test,
+)
 
 
 def read(path):
@@ -455,20 +461,6 @@ def main():
             )
         result["live"].append("%s:%s %s" % (check["server_name"], check["port"], seen))
     module.exit_json(**result)
-
-
-def processes(name):
-    out = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open("/proc/%s/comm" % entry) as fh:
-                if fh.read().strip() == name:
-                    out.append(int(entry))
-        except OSError:
-            continue
-    return out
 
 
 def run_test(module, p, paths):

@@ -102,7 +102,7 @@ import re
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.originpulls.aop.plugins.module_utils._aop_log import count, parse_time
-from ansible_collections.originpulls.aop.plugins.module_utils._origin_config import traefik_dynamic_test
+from ansible_collections.originpulls.aop.plugins.module_utils._origin_config import processes, traefik_dynamic_test
 
 SERVERS = {
     "haproxy": {
@@ -145,20 +145,6 @@ def running(spec):
     if spec.get("process"):
         return bool(processes(spec["process"]))
     return live_master(spec["pid_files"]) is not None
-
-
-def processes(name):
-    out = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open("/proc/%s/comm" % entry) as fh:
-                if fh.read().strip() == name:
-                    out.append(int(entry))
-        except OSError:
-            continue
-    return out
 
 
 def journal_lines(module, unit, since):

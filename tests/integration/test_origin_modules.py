@@ -7,7 +7,6 @@ on real files. The servers themselves are covered by the Molecule scenario 'orig
 
 from __future__ import annotations
 
-import datetime
 import json
 import os
 import socket
@@ -15,12 +14,9 @@ import ssl
 import threading
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from helpers.ansible import run_tasks
+from origin import pki
 
 FILES = os.path.join(os.path.dirname(__file__), "..", "unit", "files")
 
@@ -197,24 +193,10 @@ def test_a_server_without_pid_file_must_be_running(site):
 @pytest.fixture
 def tls_server(tmp_path):
     """A TLS server on 127.0.0.1 that requests no client certificate (a stand-in for 'off')."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "origin.test")])
-    now = datetime.datetime.now(datetime.timezone.utc)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=1))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .sign(key, hashes.SHA256())
-    )
+    cert, key = pki.issue(pki.name("origin.test", "originpulls.aop tests"), sans=("origin.test",))
+    pki.save(str(tmp_path), "server", cert, key)
     pem = tmp_path / "server.pem"
-    pem.write_bytes(
-        cert.public_bytes(serialization.Encoding.PEM)
-        + key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
+    pem.write_bytes((tmp_path / "server.crt").read_bytes() + (tmp_path / "server.key").read_bytes())
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(str(pem))
     listener = socket.socket()
