@@ -10,8 +10,13 @@
 #   docker       Docker engine on demand + the locally built origin image
 #   molecule     every Molecule scenario under extensions/molecule
 #   compat       ansible-core 2.17 on Python 3.11: sanity, unit tests, one Molecule scenario
+#                (compat-checks + compat-molecule)
 #
-#   scripts/test.sh all            everything above (what 'make test' and CI run)
+#   scripts/test.sh all            everything above (what 'make test' and CI run). After setup and
+#                                  lint, the checks that need no Docker (sanity, unit, integration,
+#                                  compat-checks) run in the background while the Docker phases run:
+#                                  the Molecule scenarios spend most of their time waiting (reloads,
+#                                  gates, paced load), so the two cores are otherwise half idle.
 #   scripts/test.sh lint unit      just these phases (what 'make quick' runs)
 #   MOLECULE_SCENARIOS="toolchain" scripts/test.sh molecule
 set -euo pipefail
@@ -22,8 +27,10 @@ mkdir -p .cache
 
 phases=("$@")
 [[ ${#phases[@]} -gt 0 ]] || phases=(all)
+background=()
 if [[ " ${phases[*]} " == *" all "* ]]; then
-  phases=(setup lint sanity unit integration docker molecule compat)
+  phases=(setup lint docker molecule compat-molecule)
+  background=(sanity unit integration compat-checks)
 fi
 
 declare -a timings=()
@@ -31,8 +38,22 @@ started=$(date +%s)
 
 log() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 
+kill_tree() {
+  local child
+  for child in $(pgrep -P "$1" 2>/dev/null); do kill_tree "$child"; done
+  kill "$1" 2>/dev/null || true
+}
+
 report() {
   local rc=$?
+  if [[ -n ${bg_pid:-} ]]; then
+    # A foreground phase failed while the background checks still run: stop them, show how far they got.
+    kill_tree "$bg_pid"
+    wait "$bg_pid" 2>/dev/null || true
+    echo "--- background checks (stopped) ---"
+    cat .cache/background-checks.log 2>/dev/null || true
+  fi
+  [[ -f ${timing_file:-/nonexistent} ]] && mapfile -t timings <"$timing_file"
   printf '\n%-14s %8s\n' "phase" "seconds"
   printf '%-14s %8s\n' "-----" "-------"
   local t
@@ -86,6 +107,7 @@ phase() {
     setup)
       venv_main
       python -c 'import ansible, sys; print("python", sys.version.split()[0], "ansible-core", ansible.__version__)'
+      bash scripts/setup-venv.sh compat >/dev/null
       ;;
     lint)
       venv_main
@@ -135,28 +157,61 @@ phase() {
       done
       ;;
     compat)
+      phase compat-checks
+      phase compat-molecule
+      ;;
+    compat-checks)
       local compat
       compat=$(bash scripts/setup-venv.sh compat)
-      images
       (
         use_venv "$compat"
         python -c 'import ansible, sys; print("compat: python", sys.version.split()[0], "ansible-core", ansible.__version__)'
         bash scripts/sanity.sh "$compat"
         pytest_run tests/unit
+      )
+      ;;
+    compat-molecule)
+      local compat
+      compat=$(bash scripts/setup-venv.sh compat)
+      images
+      (
+        use_venv "$compat"
         molecule test -s "${COMPAT_SCENARIO:-toolchain}"
       )
       ;;
     *)
-      echo "unknown phase '$1' (phases: setup lint sanity unit integration docker molecule compat, or all)" >&2
+      echo "unknown phase '$1' (phases: setup lint sanity unit integration docker molecule compat compat-checks compat-molecule, or all)" >&2
       return 2
       ;;
   esac
 }
 
-for p in "${phases[@]}"; do
+run_phase() {
+  local p="$1" t0
   log "phase $p"
   t0=$(date +%s)
   phase "$p"
-  timings+=("$p $(( $(date +%s) - t0 ))")
   echo "phase $p took $(( $(date +%s) - t0 ))s"
+  echo "$p $(( $(date +%s) - t0 ))" >>"$timing_file"
+}
+
+timing_file=.cache/test-timings
+: >"$timing_file"
+bg_pid=""
+for p in "${phases[@]}"; do
+  run_phase "$p"
+  if [[ $p == lint && ${#background[@]} -gt 0 ]]; then
+    log "in the background: ${background[*]} (output: .cache/background-checks.log)"
+    # A subshell keeps set -e; the first failing phase ends it with its exit code.
+    ( for b in "${background[@]}"; do run_phase "$b"; done ) >.cache/background-checks.log 2>&1 &
+    bg_pid=$!
+  fi
 done
+if [[ -n $bg_pid ]]; then
+  bg_rc=0
+  wait "$bg_pid" || bg_rc=$?
+  bg_pid=""
+  log "background checks (${background[*]}): output"
+  cat .cache/background-checks.log
+  [[ $bg_rc -eq 0 ]] || { echo "background checks failed (exit $bg_rc)"; exit "$bg_rc"; }
+fi

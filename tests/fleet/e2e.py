@@ -338,9 +338,6 @@ def verify(fleet):
     check(sum(changed) == 0, "second run reports changed=0 (%s)" % changed)
     check(writes == [], "second run made no API write")
 
-    print("enable_aop --check on the enforced fleet")
-    fleet.playbook("enable_aop.yml", "--check", label="enable-check")
-
     disable(fleet)
 
     print("enable_aop --check on the relaxed fleet: reports what it would change, writes nothing")
@@ -379,8 +376,9 @@ def verify(fleet):
     finally:
         subprocess.run(["docker", "exec", victim, "sed", "-i", "/BogusDirective on/d", "/etc/apache2/sites-available/origin-test.conf"], check=True)
 
-    print("Cloudflare API failing at the toggle (429 storm, then 5xx): bounded retries, clean stop, origins at optional")
-    for fault in ({"kind": "status", "status": 429, "retry_after": 1, "method": "PATCH"}, {"kind": "status", "status": 503, "method": "PATCH"}):
+    # (429 with Retry-After and the other retry bounds are covered against the emulator in tests/integration.)
+    print("Cloudflare API failing at the toggle (5xx): bounded retries, clean stop, origins at optional")
+    for fault in ({"kind": "status", "status": 503, "method": "PATCH"},):
         fleet.emulator("POST", "/faults", fault)
         try:
             out = fleet.playbook("enable_aop.yml", "-e", "rollout_api_retries=2", expect_ok=False, label="api-%s" % fault["status"])
