@@ -35,6 +35,11 @@ def test_build_install_and_ansible_doc_from_installed_copy(tmp_path):
         names = tar.getnames()
     assert "MANIFEST.json" in names and "FILES.json" in names
     assert "plugins/modules/tls_client_auth.py" in names
+    # galaxy.yml and every file header say GPL-3.0-or-later: the licence text ships with them.
+    assert "LICENSE" in names
+    with tarfile.open(tarball) as tar:
+        licence = tar.extractfile("LICENSE").read().decode()
+    assert "GNU GENERAL PUBLIC LICENSE" in licence and "Version 3, 29 June 2007" in licence and "END OF TERMS AND CONDITIONS" in licence
     assert not any(n.startswith((".venv", ".cache", ".git/", "scripts/", "requirements/")) for n in names), "dev files shipped"
 
     dest = tmp_path / "installed"
