@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import glob
+import json
 import os
+import re
 import subprocess
 import sys
 import tarfile
 
+import pytest
 import yaml
 
 from helpers.collection import ROOT
@@ -25,11 +28,30 @@ def modules_in_tree():
     return sorted(os.path.splitext(os.path.basename(p))[0] for p in glob.glob(os.path.join(ROOT, "plugins", "modules", "*.py")))
 
 
-def test_build_install_and_ansible_doc_from_installed_copy(tmp_path):
+def roles_in_tree():
+    return sorted(d for d in os.listdir(os.path.join(ROOT, "roles")) if os.path.isdir(os.path.join(ROOT, "roles", d)))
+
+
+def clean_env(**extra):
+    """The environment of a user elsewhere: none of this checkout's ANSIBLE_* settings."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANSIBLE_", "GALAXY_IMPORTER_"))}
+    env["PATH"] = BIN + os.pathsep + env.get("PATH", "")
+    env.update(extra)
+    return env
+
+
+@pytest.fixture(scope="module")
+def tarball(tmp_path_factory):
+    """The collection built once for this file, as 'ansible-galaxy collection build' makes it."""
     galaxy = yaml.safe_load(open(os.path.join(ROOT, "galaxy.yml")))
-    run([os.path.join(BIN, "ansible-galaxy"), "collection", "build", "--output-path", str(tmp_path / "dist"), ROOT])
-    tarball = tmp_path / "dist" / ("originpulls-aop-%s.tar.gz" % galaxy["version"])
-    assert tarball.is_file()
+    dist = tmp_path_factory.mktemp("dist")
+    run([os.path.join(BIN, "ansible-galaxy"), "collection", "build", "--output-path", str(dist), ROOT])
+    path = dist / ("originpulls-aop-%s.tar.gz" % galaxy["version"])
+    assert path.is_file()
+    return path
+
+
+def test_build_install_and_ansible_doc_from_installed_copy(tarball, tmp_path):
 
     with tarfile.open(tarball) as tar:
         names = tar.getnames()
@@ -41,6 +63,10 @@ def test_build_install_and_ansible_doc_from_installed_copy(tmp_path):
         licence = tar.extractfile("LICENSE").read().decode()
     assert "GNU GENERAL PUBLIC LICENSE" in licence and "Version 3, 29 June 2007" in licence and "END OF TERMS AND CONDITIONS" in licence
     assert not any(n.startswith((".venv", ".cache", ".git/", "scripts/", "requirements/")) for n in names), "dev files shipped"
+    # The Docker test harness stays in the repository (it needs community.docker and a locally built image).
+    assert not any(n.startswith(("extensions/molecule", "tests/fleet", "tests/images")) for n in names), "Docker test harness shipped"
+    for role in roles_in_tree():
+        assert "roles/%s/README.md" % role in names, "role %s has no README" % role
 
     dest = tmp_path / "installed"
     # Only the clean path is configured, so no other copy (this checkout, ~/.ansible) can stand in.
@@ -66,8 +92,49 @@ def test_build_install_and_ansible_doc_from_installed_copy(tmp_path):
     infra.write_text("- name: Existing infra\n  ansible.builtin.import_playbook: originpulls.aop.enable_aop\n")
     run([os.path.join(BIN, "ansible-playbook"), "-i", "localhost,", "--syntax-check", str(infra)], env=env, cwd=str(tmp_path))
 
-    roles = sorted(d for d in os.listdir(os.path.join(ROOT, "roles")) if os.path.isdir(os.path.join(ROOT, "roles", d)))
+    roles = roles_in_tree()
     if roles:
         role_listing = run([os.path.join(BIN, "ansible-doc"), "-t", "role", "-l", "originpulls.aop"], env=env)
         for role in roles:
             assert "originpulls.aop.%s" % role in role_listing
+
+
+def test_galaxy_importer_accepts_the_tarball_without_error_or_warning(tarball, tmp_path):
+    """What Galaxy and Automation Hub run on upload, on the built tarball: no error, no warning.
+
+    The importer's ansible-test step runs in a container and is off (its default); ansible-lint runs
+    offline. Like on Galaxy, only ansible-core's own content is there besides this collection: no
+    ~/.ansible collections (a fresh HOME) and not the collections of the 'ansible' package in this venv
+    (ANSIBLE_COLLECTIONS_SCAN_SYS_PATH=false), so a module from an undeclared collection is reported.
+    """
+    home = tmp_path / "home"
+    home.mkdir()
+    cfg = tmp_path / "galaxy-importer.cfg"
+    cfg.write_text(
+        "[galaxy-importer]\n"
+        "run_ansible_test = False\n"
+        "run_ansible_doc = True\n"
+        "run_ansible_lint = True\n"
+        "offline_ansible_lint = True\n"
+        "check_changelog = True\n"
+        "ansible_local_tmp = %s\n"
+        "tmp_root_dir = %s\n" % (tmp_path / "ansible-tmp", tmp_path)
+    )
+    env = clean_env(GALAXY_IMPORTER_CONFIG=str(cfg), HOME=str(home), ANSIBLE_COLLECTIONS_SCAN_SYS_PATH="false")
+    proc = subprocess.run(
+        [sys.executable, "-m", "galaxy_importer.main", str(tarball)], env=env, cwd=str(tmp_path), capture_output=True, text=True, timeout=600, check=False
+    )
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 0, output
+    problems = [line for line in output.splitlines() if re.search(r"\b(WARNING|ERROR|CRITICAL)\b|Warning:|Error:", line, re.IGNORECASE)]
+    assert not problems, "galaxy-importer reported:\n" + "\n".join(problems)
+    assert "Importer processing completed successfully" in proc.stdout, output
+
+    result = json.loads((tmp_path / "importer_result.json").read_text())
+    assert result["metadata"]["license"] == ["GPL-3.0-or-later"]
+    found = {(c["content_type"], c["name"]) for c in result["contents"]}
+    assert {("module", m) for m in modules_in_tree()} <= found
+    assert {("role", r) for r in roles_in_tree()} <= found
+    readmes = {c["content_name"]: c.get("readme_html") or "" for c in result["docs_blob"]["contents"] if c["content_type"] == "role"}
+    assert sorted(readmes) == roles_in_tree()
+    assert all("originpulls.aop." in html for html in readmes.values()), "a role README without an FQCN example"
