@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import glob
 import json
 import os
@@ -48,6 +49,19 @@ def tarball(tmp_path_factory):
     run([os.path.join(BIN, "ansible-galaxy"), "collection", "build", "--output-path", str(dist), ROOT])
     path = dist / ("originpulls-aop-%s.tar.gz" % galaxy["version"])
     assert path.is_file()
+    return path
+
+
+@pytest.fixture(scope="module")
+def installed(tarball, tmp_path_factory):
+    """The tarball installed into an empty collections path, as a user elsewhere installs it."""
+    dest = tmp_path_factory.mktemp("collections")
+    run(
+        [os.path.join(BIN, "ansible-galaxy"), "collection", "install", "--force", str(tarball), "-p", str(dest)],
+        env=clean_env(ANSIBLE_COLLECTIONS_PATH=str(dest)),
+    )
+    path = dest / "ansible_collections" / "originpulls" / "aop"
+    assert (path / "MANIFEST.json").is_file()
     return path
 
 
@@ -138,3 +152,60 @@ def test_galaxy_importer_accepts_the_tarball_without_error_or_warning(tarball, t
     readmes = {c["content_name"]: c.get("readme_html") or "" for c in result["docs_blob"]["contents"] if c["content_type"] == "role"}
     assert sorted(readmes) == roles_in_tree()
     assert all("originpulls.aop." in html for html in readmes.values()), "a role README without an FQCN example"
+
+
+def test_ansible_builder_finds_the_runtime_python_dependencies(installed):
+    """An execution environment built with this collection gets what its modules import on the controller."""
+    out = run([os.path.join(BIN, "ansible-builder"), "introspect", "--sanitize", str(installed.parent.parent.parent)], env=clean_env())
+    data = yaml.safe_load(out[out.index("---") :])
+    listed = {re.split(r"[<>=!~ ;\[]", entry, maxsplit=1)[0].lower() for entry in data["python"]}
+    assert {"requests", "cryptography", "jinja2"} <= listed, out
+    assert all("originpulls.aop" in entry for entry in data["python"]), out
+    # Every library the plugins import from outside Python and Ansible is declared.
+    assert third_party_imports(installed / "plugins") <= listed, out
+
+
+def third_party_imports(tree):
+    """Top-level names of what the plugins import that is neither the standard library nor Ansible."""
+    names = set()
+    for path in glob.glob(os.path.join(str(tree), "**", "*.py"), recursive=True):
+        for node in ast.walk(ast.parse(open(path).read())):
+            if isinstance(node, ast.Import):
+                names.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names.add(node.module.split(".")[0])
+    return {n for n in names if n not in sys.stdlib_module_names and n not in ("ansible", "ansible_collections", "__future__")}
+
+
+def offline_get_pip_for_ansible_test():
+    """ansible-test --venv downloads a pip bootstrap script from a host that is unreachable here; give it
+    the project's offline stand-in, as scripts/sanity.sh does (a real cached script is never replaced)."""
+    import ansible_test
+
+    reqs = os.path.join(os.path.dirname(ansible_test.__file__), "_internal", "python_requirements.py")
+    version = re.search(r"pip='([0-9.]+)'", open(reqs).read()).group(1)
+    cache = os.path.expanduser("~/.ansible/test/cache/get_pip_%s.py" % version.replace(".", "_"))
+    if not os.path.isfile(cache) or "Offline stand-in for the get-pip bootstrap" in open(cache).read():
+        os.makedirs(os.path.dirname(cache), exist_ok=True)
+        with open(os.path.join(ROOT, "scripts", "ansible_test_get_pip.py")) as src, open(cache, "w") as dst:
+            dst.write(src.read())
+
+
+def test_ansible_test_units_from_the_installed_collection(installed):
+    """Downstream CI runs 'ansible-test units' on the installed collection: tests/unit/requirements.txt gives
+    ansible-test's environment what the unit tests import beyond its own (the emulator's schema validator)."""
+    offline_get_pip_for_ansible_test()
+    python = "%d.%d" % sys.version_info[:2]
+    proc = subprocess.run(
+        [os.path.join(BIN, "ansible-test"), "units", "--venv", "--python", python, "--color", "no"],
+        cwd=str(installed),
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 0, output[-6000:]
+    assert "ModuleNotFoundError" not in output
+    assert re.search(r"\b\d+ passed\b", output), output[-3000:]
