@@ -5,7 +5,9 @@ from __future__ import annotations
 
 
 class ModuleDocFragment:
-    # Connection, authentication and retry options shared by every Cloudflare module.
+    # Connection, authentication and retry options shared by every Cloudflare module. The modules
+    # that take them are the members of the action group 'cloudflare' (meta/runtime.yml), so the
+    # group's attribute is documented here, with the options it sets defaults for.
     DOCUMENTATION = r"""
 options:
   api_token:
@@ -73,8 +75,16 @@ options:
   ca_path:
     description: A CA bundle to verify the API's certificate with (a private proxy or emulator).
     type: path
+attributes:
+  action_group:
+    description: Use C(group/originpulls.aop.cloudflare) in C(module_defaults) to set defaults for this module.
+    support: full
+    membership:
+      - originpulls.aop.cloudflare
 requirements:
   - requests
 notes:
   - "The module runs where it is delegated to, normally the controller (C(delegate_to: localhost), C(run_once: true))."
+  - C(module_defaults) with C(group/originpulls.aop.cloudflare) sets these options once, for a play or a block, for every
+    module of this collection that talks to Cloudflare.
 """
