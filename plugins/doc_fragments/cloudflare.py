@@ -14,7 +14,8 @@ options:
     description:
       - "Cloudflare API token, sent as C(Authorization: Bearer <token>)."
       - If neither O(api_token) nor O(api_email)/O(api_key) is given, the environment variable
-        E(CLOUDFLARE_API_TOKEN) is used, then E(CLOUDFLARE_EMAIL) + E(CLOUDFLARE_API_KEY).
+        E(CLOUDFLARE_API_TOKEN) is used, else E(CLOUDFLARE_TOKEN) (the variable C(community.general.cloudflare_dns)
+        reads), else E(CLOUDFLARE_EMAIL) + E(CLOUDFLARE_API_KEY).
       - The token needs Zone Read and Zone Settings Read/Edit; certificate modules also need
         SSL and Certificates Read/Edit.
     type: str

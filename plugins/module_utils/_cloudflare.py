@@ -30,6 +30,10 @@ COLLECTION_NAME = "originpulls.aop"
 COLLECTION_VERSION = "0.1.0"
 DEFAULT_API_URL = "https://api.cloudflare.com/client/v4"
 
+# Environment variables read when no credentials are given as options, in this order. CLOUDFLARE_TOKEN
+# is the name community.general's Cloudflare modules read, so one variable serves both collections.
+ENV_API_TOKEN = ("CLOUDFLARE_API_TOKEN", "CLOUDFLARE_TOKEN")
+
 # Methods whose effect does not depend on how often they are sent. A PATCH of a
 # zone setting and a PUT of an enablement flag set a value; a DELETE of one id
 # either deletes it or finds it gone. POST (certificate upload) creates a new
@@ -44,7 +48,7 @@ SSL_MODE_ORDER = ("off", "flexible", "full", "strict", "origin_pull")
 ERROR_HINTS = {
     6003: "the request headers are malformed: check that the API token or e-mail/key has no stray spaces or quotes",
     6111: "the Authorization header is malformed: pass the bare API token, without 'Bearer '",
-    9106: "no credentials were sent: set api_token (or CLOUDFLARE_API_TOKEN), or api_email + api_key",
+    9106: "no credentials were sent: set api_token (or CLOUDFLARE_API_TOKEN / CLOUDFLARE_TOKEN), or api_email + api_key",
     9109: "the API token is invalid, expired or not allowed from this address: create a new token and check its IP filter",
     10000: "authentication failed or the token lacks a permission: the token needs Zone Read, "
     "Zone Settings Edit and, for certificates, SSL and Certificates Edit on this zone",
@@ -170,11 +174,14 @@ class CloudflareClient:
     # ------------------------------------------------------------------ auth
     @staticmethod
     def _select_auth(api_token, api_email, api_key):
-        """Explicit options win over the environment; a token wins over e-mail + key."""
+        """Explicit options win over the environment; a token wins over e-mail + key.
+
+        From the environment: CLOUDFLARE_API_TOKEN, else CLOUDFLARE_TOKEN, else CLOUDFLARE_EMAIL + CLOUDFLARE_API_KEY.
+        """
         if api_token and (api_email or api_key):
             raise CloudflareError("give either api_token or api_email + api_key, not both")
         if not api_token and not api_email and not api_key:
-            api_token = os.environ.get("CLOUDFLARE_API_TOKEN")
+            api_token = next((os.environ[name] for name in ENV_API_TOKEN if os.environ.get(name, "").strip()), None)
             if not api_token:
                 api_email = os.environ.get("CLOUDFLARE_EMAIL")
                 api_key = os.environ.get("CLOUDFLARE_API_KEY")
@@ -188,7 +195,7 @@ class CloudflareClient:
         if api_email or api_key:
             raise CloudflareError("api_email and api_key go together: give both (or an api_token instead)")
         raise CloudflareError(
-            "no Cloudflare credentials: set api_token (or the environment variable CLOUDFLARE_API_TOKEN), "
+            "no Cloudflare credentials: set api_token (or the environment variable CLOUDFLARE_API_TOKEN or CLOUDFLARE_TOKEN), "
             "or api_email + api_key (CLOUDFLARE_EMAIL + CLOUDFLARE_API_KEY)"
         )
 

@@ -24,6 +24,7 @@ def ansible_env(extra=None):
     env["ANSIBLE_RETRY_FILES_ENABLED"] = "0"
     env["ANSIBLE_HOST_KEY_CHECKING"] = "0"
     env.pop("CLOUDFLARE_API_TOKEN", None)
+    env.pop("CLOUDFLARE_TOKEN", None)
     env.pop("CLOUDFLARE_EMAIL", None)
     env.pop("CLOUDFLARE_API_KEY", None)
     env.update(extra or {})

@@ -56,6 +56,7 @@ def test_env_token_used_only_without_explicit_credentials(monkeypatch, emulator,
 
 def test_env_email_and_key(monkeypatch):
     monkeypatch.delenv("CLOUDFLARE_API_TOKEN", raising=False)
+    monkeypatch.delenv("CLOUDFLARE_TOKEN", raising=False)
     monkeypatch.setenv("CLOUDFLARE_EMAIL", "ops@example.com")
     monkeypatch.setenv("CLOUDFLARE_API_KEY", "abc")
     assert cf.CloudflareClient._select_auth(None, None, None)[0] == "api_key"
@@ -71,10 +72,51 @@ def test_env_email_and_key(monkeypatch):
     ],
 )
 def test_auth_selection_errors(monkeypatch, token, email, key, message):
-    for var in ("CLOUDFLARE_API_TOKEN", "CLOUDFLARE_EMAIL", "CLOUDFLARE_API_KEY"):
+    for var in ("CLOUDFLARE_API_TOKEN", "CLOUDFLARE_TOKEN", "CLOUDFLARE_EMAIL", "CLOUDFLARE_API_KEY"):
         monkeypatch.delenv(var, raising=False)
     with pytest.raises(cf.CloudflareError, match=message):
         cf.CloudflareClient._select_auth(token, email, key)
+
+
+def test_no_credentials_message_names_every_variable(monkeypatch):
+    for var in ("CLOUDFLARE_API_TOKEN", "CLOUDFLARE_TOKEN", "CLOUDFLARE_EMAIL", "CLOUDFLARE_API_KEY"):
+        monkeypatch.delenv(var, raising=False)
+    with pytest.raises(cf.CloudflareError) as err:
+        cf.CloudflareClient._select_auth(None, None, None)
+    for var in ("CLOUDFLARE_API_TOKEN", "CLOUDFLARE_TOKEN", "CLOUDFLARE_EMAIL", "CLOUDFLARE_API_KEY"):
+        assert var in str(err.value)
+
+
+# CLOUDFLARE_TOKEN is what community.general.cloudflare_dns reads: accepted after CLOUDFLARE_API_TOKEN.
+def test_env_cloudflare_token_is_a_fallback(monkeypatch, emulator, zone_id):
+    monkeypatch.delenv("CLOUDFLARE_API_TOKEN", raising=False)
+    monkeypatch.setenv("CLOUDFLARE_TOKEN", TOKEN)
+    monkeypatch.setenv("CLOUDFLARE_EMAIL", "ignored@example.com")
+    monkeypatch.setenv("CLOUDFLARE_API_KEY", "ignored")
+    c = cf.CloudflareClient(api_url=emulator.url)
+    assert c.auth_method == "api_token"
+    assert c.get_setting(zone_id, "ssl")["id"] == "ssl"
+    assert emulator.log[-1]["auth"] == "api_token"
+
+
+def test_env_cloudflare_api_token_wins_over_cloudflare_token(monkeypatch, emulator, zone_id):
+    monkeypatch.setenv("CLOUDFLARE_API_TOKEN", TOKEN)
+    monkeypatch.setenv("CLOUDFLARE_TOKEN", "not-a-token-the-emulator-knows")
+    assert cf.CloudflareClient(api_url=emulator.url).get_setting(zone_id, "ssl")["id"] == "ssl"
+    monkeypatch.setenv("CLOUDFLARE_API_TOKEN", "  ")  # blank: not a token, the next variable counts
+    monkeypatch.setenv("CLOUDFLARE_TOKEN", TOKEN)
+    assert cf.CloudflareClient(api_url=emulator.url).get_setting(zone_id, "ssl")["id"] == "ssl"
+
+
+def test_explicit_options_win_over_cloudflare_token(monkeypatch):
+    monkeypatch.delenv("CLOUDFLARE_API_TOKEN", raising=False)
+    monkeypatch.setenv("CLOUDFLARE_TOKEN", "from-the-environment")
+    method, headers = cf.CloudflareClient._select_auth("from-the-option", None, None)
+    assert headers == {"Authorization": "Bearer from-the-option"}
+    method, headers = cf.CloudflareClient._select_auth(None, "ops@example.com", "k")
+    assert method == "api_key" and "Authorization" not in headers
+    method, headers = cf.CloudflareClient._select_auth(None, None, None)
+    assert headers == {"Authorization": "Bearer from-the-environment"}
 
 
 # ---------------------------------------------------------------- errors
