@@ -6,7 +6,9 @@ hostname bindings from memory, with the v4 envelope, real status and error codes
 
 Used in-process by pytest (``Emulator().start()``) and as a process by the
 Molecule scenarios and the demo (``python -m cf_emulator``). Control endpoints
-live under ``/__emulator__/`` and are not part of the Cloudflare contract.
+live under ``/__emulator__/`` and are not part of the Cloudflare contract
+(DNS records: ``POST /__emulator__/zones/<zone id or name>/dns_records`` with one record or a
+list, fields as ``dns.add_record``; ``DELETE`` removes them all; in-process: ``State.add_dns_record``).
 """
 
 from __future__ import annotations
@@ -23,10 +25,11 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
+from . import dns
 from .spec import Contract
 
 ADMIN = "/__emulator__"
-ALL_PERMISSIONS = ("zone:read", "zone_settings:read", "zone_settings:edit", "ssl:read", "ssl:edit")
+ALL_PERMISSIONS = ("zone:read", "zone_settings:read", "zone_settings:edit", "ssl:read", "ssl:edit", "dns_records:read")
 DEFAULT_SETTINGS = {
     "ssl": "full",
     "tls_client_auth": "off",
@@ -120,6 +123,13 @@ class State:
         self.zones[zid] = zone
         return zone
 
+    def add_dns_record(self, zone, name, type, content, **fields):
+        """Seed a DNS record in a zone given by id or name (see dns.add_record); returns the record."""
+        found = self.zones.get(zone) or next((z for z in self.zones.values() if z["name"] == zone), None)
+        if found is None:
+            raise KeyError("no zone %r in the emulator" % zone)
+        return dns.add_record(found, name, type, content, **fields)
+
     def add_token(self, token, permissions=ALL_PERMISSIONS, zones=None):
         self.tokens[token] = {"permissions": set(permissions), "zones": set(zones) if zones else None}
 
@@ -134,6 +144,7 @@ class State:
                 "zone_certs": {k: self.public_cert(c) for k, c in z["zone_certs"].items()},
                 "hostname_certs": {k: self.public_cert(c) for k, c in z["hostname_certs"].items()},
                 "hostnames": dict(z["hostnames"]),
+                "dns_records": [dict(r) for r in dns.records_of(z).values()],
             }
         return out
 
@@ -423,6 +434,19 @@ class _Handler(BaseHTTPRequestHandler):
             if path == "/zones" and method == "POST":
                 zone = emu.state.add_zone(data["name"], data.get("id"), settings=data.get("settings"))
                 return self._send(200, {"id": zone["id"], "name": zone["name"]})
+            m = re.match(r"^/zones/([^/]+)/dns_records$", path)
+            if m and method in ("POST", "DELETE"):
+                zone = emu.state.zones.get(m.group(1)) or next((z for z in emu.state.zones.values() if z["name"] == m.group(1)), None)
+                if zone is None:
+                    return self._send(404, {"error": "no zone %s" % m.group(1)})
+                if method == "DELETE":
+                    dns.remove_records(zone)
+                    return self._send(200, [])
+                try:
+                    made = [dns.add_record(zone, **item) for item in (data if isinstance(data, list) else [data])]
+                except (TypeError, ValueError) as exc:
+                    return self._send(400, {"error": str(exc)})
+                return self._send(200, made)
             if path == "/tokens" and method == "POST":
                 emu.state.add_token(data["token"], data.get("permissions", ALL_PERMISSIONS), data.get("zones"))
                 return self._send(200, {"ok": True})
@@ -500,6 +524,11 @@ class _Routes:
             if zone is None:
                 raise ApiError(400, 7003, "Could not route to /zones/%s, perhaps your object identifier is invalid?" % params["zone_id"])
         key = (op.method, op.template)
+        if op.template.startswith(dns.LIST):
+            try:
+                return dns.route(op, zone, params, query)
+            except dns.DnsError as err:
+                raise ApiError(err.status, err.code, err.message)
         if key == ("GET", "/zones"):
             return self.list_zones(query)
         if op.template.startswith("/zones/{zone_id}/settings/") and "origin_tls" not in op.template:

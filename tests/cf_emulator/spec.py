@@ -3,7 +3,8 @@
 The schema is the corrected copy of Cloudflare's official OpenAPI subset
 (``schema/aop_openapi_subset_patched.json``; the defects it fixes are listed in
 ``schema/README.md``). Every request the emulator receives and every response it
-sends is checked here; a mismatch is recorded as a *violation*, which the test
+sends is checked here (the DNS records endpoints against Cloudflare's DNS subset, see
+dns.py); a mismatch is recorded as a *violation*, which the test
 fixtures turn into a test failure.
 """
 
@@ -14,6 +15,8 @@ import os
 import re
 
 from openapi_schema_validator import OAS30Validator
+
+from .dns import load_spec as load_dns_spec
 
 SCHEMA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "schema")
 PATCHED = os.path.join(SCHEMA_DIR, "aop_openapi_subset_patched.json")
@@ -67,12 +70,25 @@ class Operation:
 
 
 class Contract:
-    def __init__(self, path=PATCHED):
+    def __init__(self, path=PATCHED, dns=True):
         with open(path) as fh:
             self.spec = json.load(fh)
         self.components = self.spec["components"]
         self.operations = []
-        for template, ops in self.spec["paths"].items():
+        self._add_paths(self.spec["paths"])
+        if dns:
+            # The DNS records subset (dns.py): official text, patched in memory when the AOP
+            # schema is the patched copy. No schema name is shared between the two subsets.
+            dns_spec, _applied = load_dns_spec(patched=path != OFFICIAL)
+            clash = set(dns_spec["components"]["schemas"]) & set(self.components["schemas"])
+            if clash:
+                raise ValueError("schema names defined twice: %s" % ", ".join(sorted(clash)))
+            self.components["schemas"].update(dns_spec["components"]["schemas"])
+            self.spec["paths"].update(dns_spec["paths"])
+            self._add_paths(dns_spec["paths"])
+
+    def _add_paths(self, paths):
+        for template, ops in paths.items():
             for method, op in ops.items():
                 if method in ("get", "put", "post", "patch", "delete"):
                     self.operations.append(Operation(method.upper(), template, op, self.components))
