@@ -90,15 +90,27 @@ def parse_time(value):
     return (base - offset).replace(tzinfo=datetime.timezone.utc)
 
 
-def count(lines, since=None, server_names=None, issuer_contains=None):
+ISSUER_CN_RE = re.compile(r"(?:^|[,/])\s*CN\s*=\s*((?:\\.|[^,/])+)")
+
+
+def issuer_cn(i_dn):
+    """The CN of an issuer DN as servers log it (RFC 2253 ``CN=x,O=y`` or OpenSSL's ``/O=y/CN=x``)."""
+    m = ISSUER_CN_RE.search(i_dn or "")
+    return m.group(1).strip() if m else None
+
+
+def count(lines, since=None, server_names=None, issuer_contains=None, issuer_cn_is=None):
     """Count requests in the AOP log at or after ``since`` (aware datetime).
 
-    verified: a certificate was presented and verified (and, with ``issuer_contains``, issued by that CA)
-    unverified: no certificate (NONE), or verified but from another issuer (servers that log no issuer:
-    only the CA the role configured can have verified it, so it counts as verified)
+    verified: a certificate was presented and verified (and, with ``issuer_contains``, issued by that CA;
+    with ``issuer_cn_is``, by the CA of exactly that CN)
+    unverified: no certificate (NONE), or with ``issuer_contains`` verified but from another issuer (servers
+    that log no issuer: only the CA the role configured can have verified it, so it counts as verified)
+    other_issuer: with ``issuer_cn_is``, verified but issued by another CA (a rotation's previous
+    certificate: expected until Cloudflare presents the new one, not a refused pull)
     failed: a certificate was presented and did not verify (FAILED:..., GENEROUS)
     """
-    c = {"verified": 0, "unverified": 0, "failed": 0, "total": 0, "last": None}
+    c = {"verified": 0, "unverified": 0, "other_issuer": 0, "failed": 0, "total": 0, "last": None}
     for line in lines:
         rec = parse_line(line)
         if "verify" not in rec:
@@ -110,7 +122,9 @@ def count(lines, since=None, server_names=None, issuer_contains=None):
             continue
         c["total"] += 1
         verify = rec["verify"]
-        if verify == "SUCCESS" and (not issuer_contains or "i_dn" not in rec or issuer_contains in rec["i_dn"]):
+        if verify == "SUCCESS" and issuer_cn_is and "i_dn" in rec and issuer_cn(rec["i_dn"]) != issuer_cn_is:
+            c["other_issuer"] += 1
+        elif verify == "SUCCESS" and (not issuer_contains or "i_dn" not in rec or issuer_contains in rec["i_dn"]):
             c["verified"] += 1
         elif verify in ("NONE", "-", "") or verify == "SUCCESS":
             c["unverified"] += 1

@@ -52,6 +52,13 @@ options:
     description: Count a verified certificate as verified only when its issuer DN contains this text.
     type: str
     default: ""
+  issuer_cn:
+    description:
+      - Count a verified certificate as verified only when its issuer's CN is exactly this (in either DN notation
+        the servers log); one from another issuer counts as C(other_issuer), not as unverified.
+      - Servers that log no issuer (Caddy, Traefik) count every verified certificate as verified.
+    type: str
+    default: ""
 """
 
 EXAMPLES = r"""
@@ -84,11 +91,19 @@ stage:
   returned: success
   type: str
   sample: optional
+trusted_ca_sha256:
+  description:
+    - SHA-256 fingerprints of the CAs the stage in place trusts for client certificates, as the role recorded
+      them; null when not recorded (the roles never ran here, or an older version wrote the stage).
+  returned: success
+  type: list
+  elements: str
+  sample: ["9A:1A:C2:B4:BE:15:F9:F2:7E:EE:20:A7:34:CB:A4:E9:89:8F:61:00:1B:3B:D7:C8:4B:69:B5:6A:3E:25:A2:B9"]
 counts:
   description: AOP log counts since O(log_since) (verified, unverified, failed, total, last).
   returned: when O(log_since) is set
   type: dict
-  sample: {"verified": 120, "unverified": 0, "failed": 0, "total": 120, "last": "2026-11-28T10:01:02+00:00"}
+  sample: {"verified": 120, "unverified": 0, "other_issuer": 0, "failed": 0, "total": 120, "last": "2026-11-28T10:01:02+00:00"}
 now:
   description: The origin's clock (UTC, ISO 8601), for a later O(log_since).
   returned: success
@@ -138,6 +153,7 @@ SERVERS = {
     },
 }
 STAGE_RE = re.compile(r"Authenticated Origin Pulls, stage (\w+)")
+TRUSTED_RE = re.compile(r"originpulls\.aop: trusted CA SHA-256 ([0-9A-Fa-f: ]*)$", re.M)
 TAIL_BYTES = 16 * 1024 * 1024
 
 
@@ -200,6 +216,7 @@ def main():
             stage_file=dict(type="path"),
             server_names=dict(type="list", elements="str", default=[]),
             issuer_contains=dict(type="str", default=""),
+            issuer_cn=dict(type="str", default=""),
         ),
         supports_check_mode=True,
     )
@@ -230,14 +247,18 @@ def main():
         result["config_ok"] = rc == 0
         result["config_test_output"] = (out + err).strip()
 
-    stage = "none"
+    stage, trusted = "none", None
     try:
         with open(stage_file) as fh:
-            m = STAGE_RE.search(fh.read(4096))
-            stage = m.group(1) if m else "unknown"
+            head = fh.read(4096)
+        m = STAGE_RE.search(head)
+        stage = m.group(1) if m else "unknown"
+        t = TRUSTED_RE.search(head)
+        trusted = t.group(1).split() if t else None
     except OSError:
         pass
     result["stage"] = stage
+    result["trusted_ca_sha256"] = trusted
 
     if p["log_since"]:
         since = parse_time(p["log_since"])
@@ -249,7 +270,13 @@ def main():
         else:
             log_path = "journal:%s" % spec["journal_unit"]
             lines = journal_lines(module, spec["journal_unit"], since)
-        result["counts"] = count(lines, since=since, server_names=p["server_names"] or None, issuer_contains=p["issuer_contains"] or None)
+        result["counts"] = count(
+            lines,
+            since=since,
+            server_names=p["server_names"] or None,
+            issuer_contains=p["issuer_contains"] or None,
+            issuer_cn_is=p["issuer_cn"] or None,
+        )
         result["log_path"] = log_path
     module.exit_json(**result)
 

@@ -28,9 +28,11 @@ options:
     type: str
     default: aop-client
   ca_common_name:
-    description: Subject CN of the CA.
+    description:
+      - Subject CN of the CA.
+      - Default - C(originpulls.aop client CA <name> <UTC time of creation>), so that each CA generation has a subject
+        of its own. A rotation tells pulls signed by the new CA from the previous one by this CN, as the origins log it.
     type: str
-    default: originpulls.aop client CA
   common_name:
     description: Subject CN of the client certificate.
     type: str
@@ -140,7 +142,7 @@ def main():
         argument_spec=dict(
             path=dict(type="path", required=True),
             name=dict(type="str", default="aop-client"),
-            ca_common_name=dict(type="str", default="originpulls.aop client CA"),
+            ca_common_name=dict(type="str"),
             common_name=dict(type="str", default="origin-pull client"),
             organization=dict(type="str", default="originpulls.aop"),
             ca_days=dict(type="int", default=3650),
@@ -180,7 +182,8 @@ def main():
         org = x509.NameAttribute(NameOID.ORGANIZATION_NAME, p["organization"])
         if ca is None:
             ca_key = ec.generate_private_key(ec.SECP256R1())
-            ca_name = x509.Name([org, x509.NameAttribute(NameOID.COMMON_NAME, p["ca_common_name"])])
+            cn = p["ca_common_name"] or "originpulls.aop client CA %s %s" % (p["name"], datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ"))
+            ca_name = x509.Name([org, x509.NameAttribute(NameOID.COMMON_NAME, cn)])
             ca = build(ca_name, ca_name, ca_key.public_key(), ca_key, p["ca_days"], True)
             write(files["ca_key"], key_pem(ca_key), 0o600)
             write(files["ca"], ca.public_bytes(serialization.Encoding.PEM), 0o644)

@@ -26,6 +26,12 @@ options:
     type: list
     elements: str
     default: []
+  certificate_path:
+    description:
+      - Your own client certificate (PEM, on the controller). When set, RV(ours) tells which zone-level and which
+        per-hostname certificate at Cloudflare it is (found by content), so a caller can tell whether Cloudflare
+        presents it.
+    type: path
   expiry_warning_days:
     description: Certificates that expire within this many days are listed in RV(findings).
     type: int
@@ -84,10 +90,17 @@ hostnames:
   elements: dict
   sample: [{"hostname": "www.example.com", "associated": true, "cert_id": "…", "enabled": true, "status": "active"}]
 effective:
-  description: Which certificate Cloudflare presents, by precedence (per-hostname > zone-level > global).
+  description:
+    - Which certificate Cloudflare presents, by precedence (per-hostname > zone-level > global).
+    - A hostname whose binding is disabled gets none (V(none)), even with zone-level or global AOP on.
   returned: success
   type: dict
   sample: {"default": "global", "hostnames": {"www.example.com": "per_hostname"}}
+ours:
+  description: Your certificate at Cloudflare (ids of the zone-level and per-hostname certificates with its content, or null).
+  returned: when O(certificate_path) is set
+  type: dict
+  sample: {"sha256_fingerprint": "AB:CD:…", "zone_level": "2458ce5a-0c35-4c7f-82c7-8e9487d3ff60", "hostname": null}
 findings:
   description: Expiring certificates and inconsistent states worth a look (each is also shown as a warning).
   returned: success
@@ -110,6 +123,8 @@ from ansible_collections.originpulls.aop.plugins.module_utils._cloudflare import
     cloudflare_module,
     resolve_zone,
 )
+from ansible_collections.originpulls.aop.plugins.module_utils._rollout_guard import effective_level
+from ansible_collections.originpulls.aop.plugins.module_utils._x509 import pem_fingerprint
 
 CERT_FIELDS = ("id", "status", "enabled", "issuer", "signature", "serial_number", "expires_on", "uploaded_on", "updated_at")
 
@@ -135,11 +150,21 @@ def main():
         dict(
             hostnames=dict(type="list", elements="str", default=[]),
             expiry_warning_days=dict(type="int", default=30),
+            certificate_path=dict(type="path"),
         )
     )
     client = client_from_module(module)
     now = datetime.datetime.now(datetime.timezone.utc)
     window = module.params["expiry_warning_days"]
+    ours_fp = None
+    if module.params["certificate_path"]:
+        try:
+            with open(module.params["certificate_path"]) as fh:
+                ours_fp = pem_fingerprint(fh.read())
+        except OSError as exc:
+            module.fail_json(msg="cannot read certificate_path %s: %s" % (module.params["certificate_path"], exc))
+        if ours_fp is None:
+            module.fail_json(msg="certificate_path %s holds no PEM certificate" % module.params["certificate_path"])
     result = dict(changed=False)
     findings = []
     try:
@@ -151,9 +176,17 @@ def main():
         result["ssl_mode"] = dict(value=ssl.get("value"), aop_applies=ssl.get("value") in SSL_MODES_FOR_AOP, editable=ssl.get("editable", True))
         result["tls_client_auth"] = dict(value=tca.get("value"), editable=tca.get("editable", True), modified_on=tca.get("modified_on"))
         zone_enabled = bool(client.get(base + "/settings").get("enabled"))
-        zone_certs = [summarize(c, now) for c in client.get(base) or []]
+        zone_raw = client.get(base) or []
+        zone_certs = [summarize(c, now) for c in zone_raw]
         result["zone_level"] = dict(enabled=zone_enabled, certificates=zone_certs)
-        host_certs = [summarize(c, now) for c in client.get(base + "/hostnames/certificates") or []]
+        host_raw = client.get(base + "/hostnames/certificates") or []
+        host_certs = [summarize(c, now) for c in host_raw]
+        if ours_fp is not None:
+            result["ours"] = dict(
+                sha256_fingerprint=ours_fp,
+                zone_level=next((c.get("id") for c in zone_raw if pem_fingerprint(c.get("certificate") or "") == ours_fp), None),
+                hostname=next((c.get("id") for c in host_raw if pem_fingerprint(c.get("certificate") or "") == ours_fp), None),
+            )
         result["hostname_certificates"] = host_certs
         bindings = []
         for name in module.params["hostnames"]:
@@ -178,11 +211,10 @@ def main():
         else:
             default = "none"
         effective = dict(default=default, hostnames={})
+        associated = {b["hostname"]: {"enabled": b.get("enabled"), "active": b.get("status") == "active"} for b in bindings if b.get("associated")}
         for b in bindings:
-            if b.get("associated") and b.get("enabled") and b.get("status") == "active":
-                effective["hostnames"][b["hostname"]] = "per_hostname"
-            else:
-                effective["hostnames"][b["hostname"]] = default
+            # A binding with enabled=false gets no certificate, even with zone-level AOP on.
+            effective["hostnames"][b["hostname"]] = effective_level(b["hostname"], tca.get("value") == "on", default == "zone_level", associated)
         result["effective"] = effective
 
         if (tca.get("value") == "on" or zone_enabled) and not result["ssl_mode"]["aop_applies"]:

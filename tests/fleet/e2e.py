@@ -125,7 +125,7 @@ class Fleet:
         return status
 
     # -------------------------------------------------------------- playbooks
-    def playbook(self, name, *extra, expect_ok=True, label=None):
+    def playbook(self, name, *extra, expect_ok=True, label=None, inventory="fleet.yml"):
         env = dict(os.environ, CLOUDFLARE_API_TOKEN=self.token(), ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0")
         # Every origin at once (the fleet has 7; the default of 5 forks runs each task twice), and no
         # module file copies into the containers.
@@ -134,7 +134,7 @@ class Fleet:
         cmd = [
             os.path.join(BIN, "ansible-playbook"),
             "-i",
-            self.path("fleet.yml"),
+            self.path(inventory),
             os.path.join(REPO, "playbooks", name),
             "-e",
             "@" + self.path("fleet-vars.yml"),
@@ -330,6 +330,9 @@ def all_serving(fleet):
 
 
 def verify(fleet):
+    print("safety matrix on the enforced fleet: operator inputs that must not switch Cloudflare off under origins at require")
+    safety(fleet)
+
     print("enable_aop again on the enforced fleet: recognised in preflight, no change, no API write")
     before = len(fleet.emulator("GET", "/log"))
     out = fleet.playbook("enable_aop.yml", label="enable-again")
@@ -524,6 +527,74 @@ def hostname_level(fleet):
     check(set(fleet.stages().values()) == {"optional"}, "every origin relaxed to optional")
 
 
+def invariant(fleet):
+    """The oracle: every origin at require is sent a certificate (here: global AOP on), read from the emulator and the origins."""
+    stages = fleet.stages()
+    on = fleet.tls_client_auth() == "on"
+    bad = [o for o, st in stages.items() if st == "require" and not on]
+    return not bad, stages, on
+
+
+def safety(fleet):
+    """The safety matrix on the enforced fleet (global AOP on, every origin at require), under load.
+
+    Each case is an operator input that used to switch Cloudflare off with origins still requiring the
+    certificate. After each: the invariant holds (oracle: emulator + every origin's stage), the edge saw
+    zero failed requests, and where the run was refused, nothing changed at all.
+    """
+    origins = list(fleet.info["origins"])
+    first = origins[0]
+    # An inventory where one origin does not answer (its connection fails, as an SSH port that drops
+    # connections does), while it keeps serving through the edge.
+    inv = json.loads(open(fleet.path("fleet.yml")).read())
+    inv["all"]["children"]["aop_origins"]["hosts"][origins[-1]].update(
+        {"ansible_connection": "ssh", "ansible_host": "127.0.0.1", "ansible_port": free_port(), "ansible_ssh_common_args": "-o ConnectTimeout=3"}
+    )
+    with open(fleet.path("fleet-unreachable.yml"), "w") as fh:
+        json.dump(inv, fh, indent=1)
+    cases = [
+        ("disable, an origin unreachable", "disable_aop.yml", [], "fleet-unreachable.yml", "could not reach or check", True),
+        ("disable, misspelt rollout_hosts", "disable_aop.yml", ["-e", "rollout_hosts=aop_orgins"], "fleet.yml", "matches no host", True),
+        ("disable --tags cloudflare", "disable_aop.yml", ["--tags", "cloudflare"], "fleet.yml", "refusing to switch global AOP", True),
+        ("disable --limit <one origin>:localhost", "disable_aop.yml", ["--limit", first + ":localhost"], "fleet.yml", "refusing to switch global AOP", False),
+        ("disable --limit without localhost", "disable_aop.yml", ["--limit", first], "fleet.yml", "leaves out localhost", True),
+        ("enable --limit without localhost", "enable_aop.yml", ["--limit", first], "fleet.yml", "leaves out localhost", True),
+        ("enable, an origin unreachable", "enable_aop.yml", [], "fleet-unreachable.yml", "could not reach or check", True),
+    ]
+    rows = []
+    for label, book, extra, inventory, says, unchanged in cases:
+        before = (fleet.tls_client_auth(), fleet.stages())
+        fleet.load_start("load-safety.json")
+        time.sleep(0.5)
+        try:
+            out = fleet.playbook(book, *extra, expect_ok=False, label="safety-" + label, inventory=inventory)
+        finally:
+            summary = fleet.load_stop("load-safety.json", min_requests=10)
+        safe, stages, on = invariant(fleet)
+        after = (fleet.tls_client_auth(), stages)
+        cell = {
+            "case": label,
+            "refused": says in out,
+            "invariant": safe,
+            "failed pulls": summary["failures"],
+            "unchanged": after == before if unchanged else "-",
+        }
+        rows.append(cell)
+        if not unchanged:
+            # A Limit that covers part of the fleet may relax that part; restore it (the gate counts pulls: under load).
+            fleet.load_start("load-safety-restore.json")
+            try:
+                fleet.playbook("enable_aop.yml", label="safety-restore")
+            finally:
+                fleet.load_stop("load-safety-restore.json", min_requests=10)
+    width = max(len(r["case"]) for r in rows)
+    print("  %-*s  %-7s  %-9s  %-12s  %s" % (width, "case", "refused", "invariant", "failed pulls", "nothing changed"))
+    for r in rows:
+        print("  %-*s  %-7s  %-9s  %-12s  %s" % (width, r["case"], r["refused"], r["invariant"], r["failed pulls"], r["unchanged"]))
+    unsafe = [r["case"] for r in rows if not (r["refused"] and r["invariant"] and r["failed pulls"] == 0 and r["unchanged"] in (True, "-"))]
+    check(not unsafe, "every case of the safety matrix is safe (unsafe: %s)" % unsafe)
+
+
 def pause_when_require(fleet, watch, pause):
     deadline = time.time() + 100
     while time.time() < deadline:
@@ -548,7 +619,7 @@ def down(fleet):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("command", choices=["up", "enable", "verify", "disable", "zone", "hostname", "down", "_pause-when-require"])
+    ap.add_argument("command", choices=["up", "enable", "verify", "safety", "disable", "zone", "hostname", "down", "_pause-when-require"])
     ap.add_argument("--state", required=True)
     ap.add_argument("--origins", default="")
     ap.add_argument("--watch")
@@ -561,6 +632,8 @@ def main(argv=None):
         enable(fleet)
     elif args.command == "verify":
         verify(fleet)
+    elif args.command == "safety":
+        safety(fleet)
     elif args.command == "disable":
         disable(fleet)
     elif args.command == "zone":

@@ -55,3 +55,21 @@ def test_issuer_is_checked_where_the_server_logs_it():
 
 def test_not_json_and_foreign_lines_are_ignored():
     assert log.count(["{not json", "GET / HTTP/1.1 200", json.dumps([1, 2])], since=SINCE)["total"] == 0
+
+
+def test_issuer_cn_in_both_dn_notations():
+    assert log.issuer_cn("CN=client CA gen2,O=example") == "client CA gen2"
+    assert log.issuer_cn("/C=US/O=example/CN=client CA gen2") == "client CA gen2"
+    assert log.issuer_cn("O=no common name") is None
+
+
+def test_issuer_cn_counts_the_previous_ca_apart_and_does_not_match_a_prefix():
+    lines = [
+        haproxy(0, 1, i_dn="/O=example/CN=client CA gen1"),  # previous CA: expected during a rotation
+        haproxy(0, 1, i_dn="/O=example/CN=client CA gen10"),  # another CA whose CN starts with the new one's
+        haproxy(0, 1, i_dn="/O=example/CN=client CA gen1 "),
+        haproxy(0, 0),
+        haproxy(21, 1, i_dn="/O=example/CN=client CA gen1"),
+    ]
+    c = log.count(lines, since=SINCE, issuer_cn_is="client CA gen1")
+    assert (c["verified"], c["other_issuer"], c["unverified"], c["failed"]) == (2, 1, 1, 1)

@@ -1,0 +1,259 @@
+# Copyright: originpulls.aop contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The rollout's safety invariant, as pure decisions. PRIVATE to the collection.
+
+Invariant: at every moment, for every origin at ``require``, the AOP level that applies to its
+hostnames presents a certificate from a CA that origin trusts.
+
+``effective`` works out what Cloudflare presents (per-hostname > zone-level > global, a disabled
+hostname binding gets nothing), ``after_change`` what it will present once a switch is made, and
+``judge`` whether every origin of the rollout group stays served across that switch.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ansible_collections.originpulls.aop.plugins.module_utils._x509 import normalize_fingerprint
+
+# What Cloudflare presents, for one scope: the level and which certificate ("ours" is the rollout's
+# own certificate, "cloudflare" the shared global one, a certificate id otherwise).
+NONE = ("none", None)
+BELOW_REQUIRE = ("none", "off", "observe", "optional", "absent")
+
+
+def effective_level(hostname, global_on, zone_level_enabled, bindings):
+    """The AOP level Cloudflare applies to ``hostname`` (precedence per-hostname > zone-level > global).
+
+    ``bindings``: hostname -> {"enabled": bool|None, "active": bool} (absent: no association). A binding
+    with enabled=false means "the client certificate will not be sent to the hostname even if activated
+    at the zone level" (Cloudflare's schema, PUT .../origin_tls_client_auth/hostnames).
+    """
+    binding = bindings.get(hostname) if hostname is not None else None
+    if binding is not None and binding.get("enabled") is False:
+        return "none"
+    if binding is not None and binding.get("enabled") and binding.get("active", True):
+        return "per_hostname"
+    if zone_level_enabled:
+        return "zone_level"
+    if global_on:
+        return "global"
+    return "none"
+
+
+def view_state(view):
+    """The switches of an origin_tls_client_auth_info result, in a form ``after_change`` can edit.
+
+    Certificates are named by id, ``ours`` for the rollout's own certificate (found by content, the
+    info module's ``ours``), ``cloudflare`` for the shared global one.
+    """
+    zone = view.get("zone_level") or {}
+    ours = view.get("ours") or {}
+    active = [c for c in zone.get("certificates") or [] if c.get("status") == "active"]
+
+    def name(cert_id, mine):
+        return "ours" if cert_id is not None and cert_id == mine else cert_id
+
+    bindings = {}
+    for b in view.get("hostnames") or []:
+        if b.get("associated"):
+            bindings[b["hostname"]] = {"enabled": b.get("enabled"), "active": b.get("status") == "active", "cert": name(b.get("cert_id"), ours.get("hostname"))}
+    issuers = {}
+    for c in list(zone.get("certificates") or []) + list(view.get("hostname_certificates") or []):
+        if c.get("id"):
+            issuers[c["id"]] = c.get("issuer")
+    return {
+        "global_on": (view.get("tls_client_auth") or {}).get("value") == "on",
+        "zone_enabled": bool(zone.get("enabled")) and bool(active),
+        # The most recent active certificate is the one Cloudflare presents.
+        "zone_cert": name(active[-1].get("id"), ours.get("zone_level")) if active else None,
+        "zone_active": [name(c.get("id"), ours.get("zone_level")) for c in active],
+        "bindings": bindings,
+        "issuers": issuers,
+    }
+
+
+def presented(state, hostname):
+    """(level, certificate) presented for ``hostname`` (None: the zone's default)."""
+    level = effective_level(hostname, state["global_on"], state["zone_enabled"], state["bindings"])
+    if level == "per_hostname":
+        return level, state["bindings"][hostname].get("cert")
+    if level == "zone_level":
+        return level, state["zone_cert"]
+    if level == "global":
+        return level, "cloudflare"
+    return NONE
+
+
+def after_change(state, level, target, hostnames):
+    """The switch state once the rollout's step is done.
+
+    ``target``: ``enabled`` (our certificate presented at ``level``), ``disabled`` (that level off),
+    ``retire`` (zone-level: every certificate but ours deleted).
+    """
+    new = dict(state, bindings={k: dict(v) for k, v in state["bindings"].items()})
+    if level == "global":
+        new["global_on"] = target == "enabled"
+    elif level == "zone":
+        if target == "enabled":
+            # The upload waits until ours is active; the most recent active certificate is presented.
+            new["zone_enabled"] = True
+            new["zone_cert"] = "ours"
+        elif target == "retire":
+            # Every certificate but ours is deleted: ours is presented if it is active, else none is.
+            mine = "ours" in state.get("zone_active", [])
+            new["zone_active"] = ["ours"] if mine else []
+            new["zone_cert"] = "ours" if mine else None
+            new["zone_enabled"] = state["zone_enabled"] and mine
+        else:
+            new["zone_enabled"] = False
+    elif level == "hostname":
+        for name in hostnames:
+            if target == "enabled":
+                new["bindings"][name] = {"enabled": True, "active": True, "cert": "ours"}
+            else:
+                new["bindings"].pop(name, None)
+    else:
+        raise ValueError("unknown level %r" % level)
+    return new
+
+
+def scope(level, hostnames):
+    """The hostnames whose presentation matters: the named ones for per-hostname AOP, else the zone's default."""
+    return list(hostnames) if level == "hostname" and hostnames else [None]
+
+
+def dn_parts(dn):
+    """A distinguished name as a set of attribute=value parts, whatever the notation (RFC 4514 or /-separated)."""
+    if not dn:
+        return frozenset()
+    parts = re.split(r"(?<!\\)[,/]", dn)
+    return frozenset(p.strip().replace(" = ", "=") for p in parts if p.strip())
+
+
+def ca_of(presentation, ours_ca, cloudflare_ca, issuers=None, ca_subjects=None):
+    """The CA fingerprints that issued what is presented: None for nothing, [] when it is not known.
+
+    Another certificate than ours is attributed to a known CA (``ca_subjects``: fingerprint -> subject DN)
+    only when its issuer names exactly one of them.
+    """
+    level, cert = presentation
+    if level == "none":
+        return None
+    if cert == "cloudflare":
+        return list(cloudflare_ca)
+    if cert == "ours":
+        return list(ours_ca)
+    issuer = dn_parts((issuers or {}).get(cert))
+    matches = [fp for fp, subject in (ca_subjects or {}).items() if issuer and dn_parts(subject) == issuer]
+    return [normalize_fingerprint(matches[0])] if len(matches) == 1 else []
+
+
+def judge(
+    hosts,
+    observed,
+    before,
+    after,
+    ours_ca,
+    cloudflare_ca,
+    force=False,
+    unreachable=None,
+    hostnames=None,
+    level="global",
+    ca_subjects=None,
+    current=False,
+):
+    """Decide whether Cloudflare may switch from ``before`` to ``after`` (two switch states).
+
+    ``hosts``: every host of the rollout group (the inventory group, whatever the Limit).
+    ``current``: judge what is presented now (``after``) even when nothing changes - the check before
+    origins go to ``require`` or change the CAs they trust while at ``require``.
+    ``observed``: host -> {"stage": str, "trusted_ca_sha256": [fingerprints] or None}, only for hosts
+    observed in this run. ``unreachable``: host -> why it could not be observed.
+    Returns a dict: ``changes`` (whether what is presented changes at all), ``allowed``, ``unsafe``
+    (host -> reason), ``unknown`` (host -> reason), ``message``.
+    """
+    unreachable = unreachable or {}
+    names = scope(level, hostnames or [])
+    pairs = [(presented(before, n), presented(after, n)) for n in names]
+    result = {
+        "changes": any(b != a for b, a in pairs),
+        "before": [b[0] for b, _ in pairs],
+        "after": [a[0] for _, a in pairs],
+        "unsafe": {},
+        "unknown": {},
+        "forced": False,
+    }
+    if not result["changes"] and not current:
+        result.update(allowed=True, message="what Cloudflare presents does not change: no origin is affected")
+        return result
+    ours = [normalize_fingerprint(f) for f in ours_ca]
+    cf = [normalize_fingerprint(f) for f in cloudflare_ca]
+    cas = [ca_of(a, ours, cf, after.get("issuers"), ca_subjects) for _, a in pairs]
+    for host in hosts:
+        obs = observed.get(host)
+        if obs is None:
+            result["unknown"][host] = unreachable.get(host) or "not observed in this run"
+            continue
+        stage = obs.get("stage")
+        if stage in BELOW_REQUIRE:
+            continue
+        if stage != "require":
+            result["unsafe"][host] = "its AOP stage is %r, which the collection does not know" % stage
+            continue
+        trusted = obs.get("trusted_ca_sha256")
+        for ca in cas:
+            if ca is None:
+                result["unsafe"][host] = "at require, and Cloudflare would present no client certificate"
+            elif not ca:
+                result["unsafe"][host] = "at require, and Cloudflare would present a certificate whose CA the rollout does not know"
+            elif trusted is None:
+                result["unsafe"][host] = "at require, and which CAs it trusts is not recorded (run its origin role once)"
+            elif not set(ca) & {normalize_fingerprint(t) for t in trusted}:
+                result["unsafe"][host] = "at require, trusting %s, and Cloudflare would present a certificate from %s" % (
+                    ", ".join(_short(t) for t in trusted) or "no CA",
+                    ", ".join(_short(c) for c in ca),
+                )
+            if host in result["unsafe"]:
+                break
+    blocked = bool(result["unsafe"] or result["unknown"])
+    result["forced"] = blocked and bool(force)
+    result["allowed"] = not blocked or bool(force)
+    result["message"] = message(result, level, current)
+    return result
+
+
+def _short(fp):
+    return "SHA-256 %s…" % fp.replace(":", "")[:16]
+
+
+def message(result, level, current=False):
+    now = "%s -> %s" % (", ".join(result["before"]), ", ".join(result["after"]))
+    if not (result["unsafe"] or result["unknown"]):
+        if current:
+            return "Cloudflare presents a certificate these origins trust (%s)" % ", ".join(result["after"])
+        return "every origin of the rollout group stays served across the switch (%s)" % now
+    if current:
+        lines = [
+            "refusing to let these origins require a client certificate: Cloudflare presents %s AOP (%s), not from a CA they would trust."
+            % (level, ", ".join(result["after"]))
+        ]
+    else:
+        lines = ["refusing to switch %s AOP at Cloudflare (%s): origins of the rollout group would reject pulls or could not be checked." % (level, now)]
+    for host, why in sorted(result["unsafe"].items()):
+        lines.append("  %s: %s" % (host, why))
+    for host, why in sorted(result["unknown"].items()):
+        lines.append("  %s: unknown (%s)" % (host, why))
+    if result["forced"]:
+        lines.append("rollout_force=true: going ahead anyway.")
+    elif current:
+        lines.append(
+            "Nothing was changed on these origins. Turn AOP on in Cloudflare first with the certificate they will trust "
+            "(enable_aop and rotate_aop_certificate.yml do it in order), or set rollout_force=true."
+        )
+    else:
+        lines.append(
+            "Nothing was changed at Cloudflare. Relax those origins first (disable_aop does it in order: every host of the group, "
+            "without a Limit that leaves some out), make unreachable hosts reachable, or set rollout_force=true if you accept the outage."
+        )
+    return "\n".join(lines)
