@@ -1,0 +1,379 @@
+# Copyright: originpulls.aop contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+name: cloudflare
+short_description: Origins behind Cloudflare zones, from their proxied DNS records, with the AOP level of each hostname
+version_added: 0.1.0
+description:
+  - Builds an inventory from Cloudflare - the zones in scope (O(zones) by name, or every zone of
+    O(account_id)), their B(proxied) DNS records of the types in O(record_types) - with one host per
+    origin address (the content of an C(A) or C(AAAA) record) or CNAME target.
+  - DNS-only (unproxied) records are ignored - traffic to them never passes through Cloudflare, so
+    Authenticated Origin Pulls says nothing about them.
+  - For every proxied hostname the plugin works out which client certificate Cloudflare presents to the
+    origin, by Cloudflare's precedence - an enabled per-hostname binding (V(per_hostname)), else
+    zone-level AOP when it is enabled with an active certificate (V(zone_level)), else global AOP when the
+    zone setting C(tls_client_auth) is on (V(global)), else V(none). A hostname whose binding is
+    B(disabled) gets V(none) - Cloudflare then sends no client certificate to it, even when zone-level AOP
+    is on.
+  - "Host variables: C(cloudflare_hostnames) (zone name -> the proxied hostnames the origin serves),
+    C(cloudflare_aop_levels) (hostname -> level), C(cloudflare_records) (one entry per DNS record:
+    C(id), C(zone), C(zone_id), C(name), C(type), C(content)), C(cloudflare_zones) (zone names),
+    C(cloudflare_origin_type) (V(A), V(AAAA) or V(CNAME)) and C(cloudflare_zone_aop) (zone name -> its
+    C(ssl_mode), C(tls_client_auth) and C(zone_level_enabled))."
+  - Groups - one per zone (O(zone_group_prefix) plus the zone name, non-alphanumeric characters as
+    C(_)), and one per level - C(aop_hostname), C(aop_zone_level), C(aop_global), C(aop_none). An origin
+    serving several hostnames is in the group of each of their levels, so C(aop_none) holds every
+    origin that at least one proxied hostname reaches without a client certificate.
+  - "API calls per zone: one lookup when the zone is given by name, the DNS records list (one call per
+    page of O(per_page) records); then, only for a zone with proxied records, C(tls_client_auth), C(ssl),
+    the zone-level enablement (plus the zone-level certificates when it is enabled), the per-hostname
+    certificates, and, only when the zone has per-hostname certificates, one call per proxied hostname
+    for its binding (the API has no call that lists them). Every list follows C(result_info) pagination."
+  - Only reads. Credentials are never shown, neither in the inventory, nor in messages, nor in the cache.
+author: originpulls.aop maintainers (@originpulls)
+requirements:
+  - requests
+extends_documentation_fragment:
+  - constructed
+  - inventory_cache
+options:
+  plugin:
+    description: Marks this file as a source for this plugin.
+    type: str
+    required: true
+    choices: [originpulls.aop.cloudflare]
+  zones:
+    description:
+      - Names of the zones in scope, for example V(example.com). Each is looked up with one API call
+        (within O(account_id) when it is given).
+      - When empty, every zone of O(account_id) is in scope. One of the two is required.
+    type: list
+    elements: str
+    default: []
+  account_id:
+    description:
+      - Account id. Without O(zones), every zone of this account is in scope; with O(zones), chooses
+        between zones of the same name in several accounts.
+    type: str
+  record_types:
+    description: The DNS record types that name origins.
+    type: list
+    elements: str
+    choices: [A, AAAA, CNAME]
+    default: [A, AAAA, CNAME]
+  per_page:
+    description: DNS records requested per page of the list (Cloudflare's default is 100).
+    type: int
+    default: 100
+  zone_group_prefix:
+    description: Prefix of the per-zone groups (V(zone_) gives C(zone_example_com) for V(example.com)).
+    type: str
+    default: zone_
+  api_token:
+    description:
+      - "Cloudflare API token, sent as C(Authorization: Bearer <token>). Never shown."
+      - If neither O(api_token) nor O(api_email)/O(api_key) is given, the environment variable
+        E(CLOUDFLARE_API_TOKEN) is used, then E(CLOUDFLARE_EMAIL) + E(CLOUDFLARE_API_KEY) - the same rule
+        as the collection's modules (the shared client applies it).
+      - It needs Zone Read, Zone Settings Read, DNS Read and SSL and Certificates Read on the zones.
+    type: str
+  api_email:
+    description: E-mail address of the account, for the legacy Global API Key. Use with O(api_key).
+    type: str
+  api_key:
+    description: Legacy Global API Key. Use with O(api_email). An API token is preferred. Never shown.
+    type: str
+  api_url:
+    description: Base URL of the Cloudflare v4 API. Change it for a proxy or an emulator.
+    type: str
+    default: https://api.cloudflare.com/client/v4
+  connect_timeout:
+    description: Seconds to wait for a connection to the API.
+    type: float
+    default: 10
+  timeout:
+    description: Seconds to wait for an API response once connected.
+    type: float
+    default: 30
+  retries:
+    description:
+      - How many times a failed call is retried. HTTP 429 waits for C(Retry-After); HTTP 5xx and
+        connection errors back off exponentially with jitter.
+    type: int
+    default: 5
+  retry_max_delay:
+    description: The longest single wait between two attempts, in seconds.
+    type: float
+    default: 30
+  retry_max_total:
+    description: The most time all waits of one call may add up to, in seconds.
+    type: float
+    default: 120
+  validate_certs:
+    description: Verify the API's TLS certificate.
+    type: bool
+    default: true
+  ca_path:
+    description: A CA bundle to verify the API's certificate with (a private proxy or emulator).
+    type: path
+notes:
+  - The file must be named C(cloudflare.yml) or C(cloudflare.yaml), or end with it (C(prod.cloudflare.yml)).
+  - An origin in DNS is not necessarily an origin you manage - compare it with your own inventory (the
+    C(aop_origins) group) before acting on it.
+  - The level is what Cloudflare presents; it says nothing of whether the origin requires it. AOP also
+    needs the zone's SSL/TLS mode to be Full or higher (C(cloudflare_zone_aop)).
+seealso:
+  - module: originpulls.aop.origin_tls_client_auth_info
+"""
+
+EXAMPLES = r"""
+# prod.cloudflare.yml - two zones by name, the token from CLOUDFLARE_API_TOKEN
+plugin: originpulls.aop.cloudflare
+zones:
+  - example.com
+  - example.org
+
+# account.cloudflare.yml - every zone of an account, cached for an hour, with constructed groups
+plugin: originpulls.aop.cloudflare
+account_id: 023e105f4ecef8ad9ca31a8372d0c353
+cache: true
+cache_plugin: ansible.builtin.jsonfile
+cache_connection: ~/.cache/ansible-inventory
+cache_timeout: 3600
+compose:
+  # connect to the origin by its address; a CNAME target is used as it is
+  ansible_host: inventory_hostname
+keyed_groups:
+  # one group per record type: origin_A, origin_AAAA, origin_CNAME
+  - key: cloudflare_origin_type
+    prefix: origin
+groups:
+  # origins reached by at least one hostname without any client certificate
+  exposed_to_direct_pulls: "'none' in cloudflare_aop_levels.values()"
+
+# Use it: ansible-inventory -i prod.cloudflare.yml --graph
+#         ansible -i prod.cloudflare.yml aop_none --list-hosts
+"""
+
+import re
+
+from ansible.errors import AnsibleParserError
+from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
+
+from ansible_collections.originpulls.aop.plugins.module_utils._aop_precedence import LEVELS, effective_level
+from ansible_collections.originpulls.aop.plugins.module_utils._cloudflare import CloudflareClient, CloudflareError
+
+LEVEL_GROUPS = {"per_hostname": "aop_hostname", "zone_level": "aop_zone_level", "global": "aop_global", "none": "aop_none"}
+ZONES_PER_PAGE = 50  # the schema's maximum for GET /zones
+MAX_PAGES = 100000
+
+
+def list_all(client, path, params=None, per_page=100):
+    """Every item of a paginated list, following ``result_info``.
+
+    Stops at ``total_pages`` when Cloudflare sends it; otherwise (the schema of the DNS records list
+    declares only ``page``, ``per_page``, ``count`` and ``total_count``, and ``total_count`` counts
+    the records "without any search parameters") at the first page shorter than its ``per_page``.
+    """
+    items = []
+    page = 1
+    while page <= MAX_PAGES:
+        query = dict(params or {})
+        query.update({"page": page, "per_page": per_page})
+        envelope = client.request("GET", path, params=query)
+        result = envelope.get("result") or []
+        items.extend(result)
+        info = envelope.get("result_info") or {}
+        size = int(info.get("per_page") or per_page)
+        total_pages = info.get("total_pages")
+        if total_pages is not None:
+            if page >= int(total_pages):
+                return items
+        elif len(result) < size:
+            return items
+        if not result:
+            return items
+        page += 1
+    raise CloudflareError("GET %s: more than %d pages; stopped" % (path, MAX_PAGES))
+
+
+def group_name(text):
+    return re.sub(r"[^A-Za-z0-9_]", "_", text)
+
+
+def collect(client, zones, account_id, record_types, per_page):
+    """Read everything the inventory needs from Cloudflare; JSON-serialisable (it is what is cached)."""
+    if zones:
+        targets = []
+        for name in zones:
+            zid = client.zone_id(zone=name, account_id=account_id)
+            if zid not in [t["id"] for t in targets]:
+                targets.append({"id": zid, "name": name.strip().rstrip(".").lower()})
+    else:
+        targets = [{"id": z["id"], "name": z["name"]} for z in list_all(client, "/zones", {"account.id": account_id}, ZONES_PER_PAGE)]
+    out = []
+    for zone in targets:
+        zid = zone["id"]
+        params = {"proxied": "true"}  # a bool would be sent as 'True', which the API does not take
+        if len(record_types) == 1:
+            params["type"] = record_types[0]
+        records = [
+            {k: r.get(k) for k in ("id", "name", "type", "content")}
+            for r in list_all(client, "/zones/%s/dns_records" % zid, params, per_page)
+            if r.get("proxied") is True and r.get("type") in record_types
+        ]
+        if not records:  # no origin of this zone in the inventory: its AOP settings do not matter
+            out.append({"id": zid, "name": zone["name"], "records": []})
+            continue
+        base = "/zones/%s/origin_tls_client_auth" % zid
+        tls_client_auth = client.get_setting(zid, "tls_client_auth").get("value")
+        ssl_mode = client.get_setting(zid, "ssl").get("value")
+        enabled = bool((client.get(base + "/settings") or {}).get("enabled"))
+        zone_level = enabled and any(c.get("status") == "active" for c in client.get(base) or [])
+        bindings = {}
+        if records and client.get(base + "/hostnames/certificates"):
+            for hostname in sorted({r["name"] for r in records}):
+                try:
+                    binding = client.get(base + "/hostnames/%s" % hostname)
+                except CloudflareError as exc:
+                    if exc.status == 404:
+                        continue
+                    raise
+                bindings[hostname] = {k: binding.get(k) for k in ("cert_id", "enabled", "status")}
+        out.append(
+            {
+                "id": zid,
+                "name": zone["name"],
+                "ssl_mode": ssl_mode,
+                "tls_client_auth": tls_client_auth,
+                "zone_level_enabled": zone_level,
+                "bindings": bindings,
+                "records": records,
+            }
+        )
+    return {"zones": out}
+
+
+def build_hosts(data):
+    """Origin -> its host variables, from what ``collect`` read."""
+    hosts = {}
+    for zone in data["zones"]:
+        global_on = zone.get("tls_client_auth") == "on"
+        for record in zone["records"]:
+            origin = record["content"].rstrip(".").lower() if record["type"] == "CNAME" else record["content"]
+            host = hosts.setdefault(
+                origin,
+                {
+                    "cloudflare_origin_type": record["type"],
+                    "cloudflare_zones": [],
+                    "cloudflare_hostnames": {},
+                    "cloudflare_aop_levels": {},
+                    "cloudflare_records": [],
+                    "cloudflare_zone_aop": {},
+                },
+            )
+            if zone["name"] not in host["cloudflare_zones"]:
+                host["cloudflare_zones"].append(zone["name"])
+            names = host["cloudflare_hostnames"].setdefault(zone["name"], [])
+            if record["name"] not in names:
+                names.append(record["name"])
+            host["cloudflare_aop_levels"][record["name"]] = effective_level(record["name"], global_on, zone["zone_level_enabled"], zone["bindings"])
+            host["cloudflare_records"].append(dict(record, zone=zone["name"], zone_id=zone["id"]))
+            host["cloudflare_zone_aop"][zone["name"]] = {
+                "ssl_mode": zone["ssl_mode"],
+                "tls_client_auth": zone["tls_client_auth"],
+                "zone_level_enabled": zone["zone_level_enabled"],
+            }
+    for host in hosts.values():
+        host["cloudflare_zones"].sort()
+        for names in host["cloudflare_hostnames"].values():
+            names.sort()
+        host["cloudflare_records"].sort(key=lambda r: (r["zone"], r["name"], r["type"], r["id"]))
+    return hosts
+
+
+class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
+    NAME = "originpulls.aop.cloudflare"
+
+    def verify_file(self, path):
+        """Only files named ``cloudflare.yml``/``cloudflare.yaml`` (or ending so) are ours."""
+        return super().verify_file(path) and path.endswith(("cloudflare.yml", "cloudflare.yaml"))
+
+    def parse(self, inventory, loader, path, cache=True):
+        super().parse(inventory, loader, path, cache)
+        self._read_config_data(path)
+        cache_key = self.get_cache_key(path)
+        use_cache = self.get_option("cache")
+        read_cache = use_cache and cache
+        update_cache = use_cache and not cache
+        data = None
+        if read_cache:
+            try:
+                data = self._cache[cache_key]
+            except KeyError:
+                update_cache = True
+        if data is None:
+            data = self._fetch()
+        if update_cache:
+            self._cache[cache_key] = data
+        self._populate(data)
+
+    def _client(self):
+        for name in ("connect_timeout", "timeout", "retry_max_delay", "retry_max_total"):
+            if self.get_option(name) <= 0:
+                raise AnsibleParserError("%s must be a positive number of seconds, not %s" % (name, self.get_option(name)))
+        if self.get_option("retries") < 0:
+            raise AnsibleParserError("retries must be 0 or more, not %s" % self.get_option("retries"))
+        return CloudflareClient(
+            api_url=self.get_option("api_url"),
+            api_token=self.get_option("api_token") or None,
+            api_email=self.get_option("api_email") or None,
+            api_key=self.get_option("api_key") or None,
+            connect_timeout=self.get_option("connect_timeout"),
+            timeout=self.get_option("timeout"),
+            retries=self.get_option("retries"),
+            retry_max_delay=self.get_option("retry_max_delay"),
+            retry_max_total=self.get_option("retry_max_total"),
+            validate_certs=self.get_option("validate_certs"),
+            ca_path=self.get_option("ca_path"),
+            user_agent_extra="inventory/cloudflare",
+        )
+
+    def _fetch(self):
+        zones = [z for z in self.get_option("zones") or [] if z and z.strip()]
+        account_id = self.get_option("account_id")
+        if not zones and not account_id:
+            raise AnsibleParserError("originpulls.aop.cloudflare: give 'zones' (zone names) or 'account_id' (every zone of the account)")
+        per_page = self.get_option("per_page")
+        if per_page < 1:
+            raise AnsibleParserError("per_page must be 1 or more, not %s" % per_page)
+        try:
+            client = self._client()
+            return collect(client, zones, account_id, list(self.get_option("record_types")), per_page)
+        except CloudflareError as exc:
+            raise AnsibleParserError("originpulls.aop.cloudflare: %s" % exc)
+
+    def _populate(self, data):
+        strict = self.get_option("strict")
+        prefix = self.get_option("zone_group_prefix") or ""
+        for group in LEVEL_GROUPS.values():
+            self.inventory.add_group(group)
+        for zone in data["zones"]:
+            self.inventory.add_group(group_name(prefix + zone["name"]))
+        for origin, hostvars in sorted(build_hosts(data).items()):
+            self.inventory.add_host(origin)
+            for key, value in hostvars.items():
+                self.inventory.set_variable(origin, key, value)
+            for zone_name in hostvars["cloudflare_zones"]:
+                self.inventory.add_child(group_name(prefix + zone_name), origin)
+            for level in LEVELS:
+                if level in hostvars["cloudflare_aop_levels"].values():
+                    self.inventory.add_child(LEVEL_GROUPS[level], origin)
+            variables = self.inventory.get_host(origin).get_vars()
+            self._set_composite_vars(self.get_option("compose"), variables, origin, strict=strict)
+            self._add_host_to_composed_groups(self.get_option("groups"), variables, origin, strict=strict)
+            self._add_host_to_keyed_groups(self.get_option("keyed_groups"), variables, origin, strict=strict)
