@@ -80,6 +80,7 @@ options:
         E(CLOUDFLARE_API_TOKEN) is used, then E(CLOUDFLARE_EMAIL) + E(CLOUDFLARE_API_KEY) - the same rule
         as the collection's modules (the shared client applies it).
       - It needs Zone Read, Zone Settings Read, DNS Read and SSL and Certificates Read on the zones.
+      - May be a template, for example a lookup (O(api_email), O(api_key) and O(api_url) too).
     type: str
   api_email:
     description: E-mail address of the account, for the legacy Global API Key. Use with O(api_key).
@@ -329,10 +330,10 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         if self.get_option("retries") < 0:
             raise AnsibleParserError("retries must be 0 or more, not %s" % self.get_option("retries"))
         return CloudflareClient(
-            api_url=self.get_option("api_url"),
-            api_token=self.get_option("api_token") or None,
-            api_email=self.get_option("api_email") or None,
-            api_key=self.get_option("api_key") or None,
+            api_url=self._templated("api_url"),
+            api_token=self._templated("api_token") or None,
+            api_email=self._templated("api_email") or None,
+            api_key=self._templated("api_key") or None,
             connect_timeout=self.get_option("connect_timeout"),
             timeout=self.get_option("timeout"),
             retries=self.get_option("retries"),
@@ -342,6 +343,13 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             ca_path=self.get_option("ca_path"),
             user_agent_extra="inventory/cloudflare",
         )
+
+    def _templated(self, name):
+        """An option's value, rendered when it is a template (a vault or environment lookup)."""
+        value = self.get_option(name)
+        if isinstance(value, str) and self.templar.is_template(value):
+            value = self.templar.template(value)
+        return value
 
     def _fetch(self):
         zones = [z for z in self.get_option("zones") or [] if z and z.strip()]

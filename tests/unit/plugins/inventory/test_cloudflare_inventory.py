@@ -344,3 +344,11 @@ def test_zone_without_proxied_records_costs_only_its_list(loader, tmp_path, emul
     assert sorted(inv.hosts) == ["198.51.100.4"]
     # the zone named twice is read once
     assert len([e for e in emulator.log if e["path"] == "/zones/%s/dns_records" % fleet["example.org"]]) == 1
+
+
+def test_credentials_may_be_templates(loader, tmp_path, emulator, fleet, monkeypatch):
+    monkeypatch.delenv("CLOUDFLARE_API_TOKEN")
+    monkeypatch.setenv("AOP_TEST_CF_SECRET", TOKEN)
+    inv = parse(loader, tmp_path, emulator, zones=["example.com"], api_token="{{ lookup('ansible.builtin.env', 'AOP_TEST_CF_SECRET') }}")
+    assert "198.51.100.4" in inv.hosts
+    assert {e["auth"] for e in emulator.log} == {"api_token"}
