@@ -178,8 +178,8 @@ def judge(
     pairs = [(presented(before, n), presented(after, n)) for n in names]
     result = {
         "changes": any(b != a for b, a in pairs),
-        "before": [b[0] for b, _ in pairs],
-        "after": [a[0] for _, a in pairs],
+        "before": [pair[0][0] for pair in pairs],
+        "after": [pair[1][0] for pair in pairs],
         "unsafe": {},
         "unknown": {},
         "forced": False,
@@ -189,7 +189,7 @@ def judge(
         return result
     ours = [normalize_fingerprint(f) for f in ours_ca]
     cf = [normalize_fingerprint(f) for f in cloudflare_ca]
-    cas = [ca_of(a, ours, cf, after.get("issuers"), ca_subjects) for _, a in pairs]
+    cas = [ca_of(pair[1], ours, cf, after.get("issuers"), ca_subjects) for pair in pairs]
     for host in hosts:
         obs = observed.get(host)
         if obs is None:

@@ -32,11 +32,11 @@ def at(stage, *trusted):
     return {"stage": stage, "trusted_ca_sha256": list(trusted) if trusted else None}
 
 
-def decide(v, level, target, observed, hosts=HOSTS, force=False, hostnames=None, ca_subjects=None, unreachable=None):
+def decide(v, level, target, observed, hosts=None, force=False, hostnames=None, ca_subjects=None, unreachable=None):
     before = g.view_state(v)
     after = before if target == "current" else g.after_change(before, level, target, hostnames or [])
     return g.judge(
-        hosts,
+        HOSTS if hosts is None else hosts,
         observed,
         before,
         after,
