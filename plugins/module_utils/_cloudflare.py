@@ -12,9 +12,11 @@ Nothing here imports Ansible, so it is unit-tested on its own.
 
 from __future__ import annotations
 
+import errno
 import os
 import random
 import time
+from urllib.parse import urlsplit, urlunsplit
 
 try:
     import requests
@@ -40,6 +42,12 @@ ENV_API_TOKEN = ("CLOUDFLARE_API_TOKEN", "CLOUDFLARE_TOKEN")
 # object every time and is therefore never retried once it may have been sent.
 IDEMPOTENT_METHODS = frozenset(("GET", "HEAD", "PUT", "PATCH", "DELETE"))
 RETRY_STATUSES = frozenset((500, 502, 503, 504, 520, 521, 522, 523, 524))
+
+# How often a host name that does not resolve is tried again (after one short backoff wait).
+DNS_RETRIES = 1
+CONNECTION_HINT = "check api_url (%s), that its host name resolves (DNS) and the proxy settings (HTTPS_PROXY, NO_PROXY)"
+PROXY_HINT = "check the proxy settings (HTTPS_PROXY, NO_PROXY) and api_url (%s)"
+TLS_HINT = "check api_url (%s), or give ca_path for a private endpoint or a TLS-inspecting proxy"
 
 SSL_MODES_FOR_AOP = ("full", "strict", "origin_pull")
 SSL_MODE_ORDER = ("off", "flexible", "full", "strict", "origin_pull")
@@ -75,6 +83,8 @@ class CloudflareError(Exception):
         self.method = method
         self.path = path
         self.retryable = retryable
+        self.connection = False  # the API was not reached (connection, DNS, proxy): rendered by the client
+        self.render = None
 
     @property
     def codes(self):
@@ -151,6 +161,7 @@ class CloudflareClient:
         if not HAS_REQUESTS:
             raise CloudflareError("the Python library 'requests' is required on the host that runs this module")
         self.api_url = (api_url or DEFAULT_API_URL).rstrip("/")
+        self._safe_url, self._host, self._endpoint = _endpoint(self.api_url)
         self.auth_method, self._auth_headers = self._select_auth(api_token, api_email, api_key)
         self.connect_timeout = float(connect_timeout)
         self.timeout = float(timeout)
@@ -215,6 +226,18 @@ class CloudflareClient:
         except ValueError:
             return None
 
+    def _connection_error(self, method, path, reason, retryable, note=None, proxy=False):
+        """A failure to talk to the API at all: one sentence, rendered again with the attempts when given up."""
+        hint = (PROXY_HINT if proxy else CONNECTION_HINT) % self._safe_url
+
+        def render(attempts, waited, stopped=None):
+            return _connection_message(method, path, reason, attempts, waited, hint=hint, note=note, stopped=stopped)
+
+        error = CloudflareError(render(1, 0.0), method=method, path=path, retryable=retryable)
+        error.connection = True
+        error.render = render
+        return error
+
     # --------------------------------------------------------------- request
     def request(self, method, path, params=None, body=None, idempotent=None):
         """Send one API call and return the decoded success envelope.
@@ -227,6 +250,7 @@ class CloudflareClient:
         url = self.api_url + path
         waited = 0.0
         attempt = 0
+        retries = self.retries
         while True:
             wait = None
             error = None
@@ -235,20 +259,14 @@ class CloudflareClient:
                 if body is not None:
                     kwargs["json"] = body
                 response = self.session.request(method, url, **kwargs)
-            except (rexc.ConnectTimeout, rexc.SSLError) as exc:
-                if isinstance(exc, rexc.SSLError):
-                    raise CloudflareError(
-                        format_api_error(method, path, None, None, "TLS error talking to %s: %s" % (self.api_url, exc))
-                        + ". Hint: check api_url, or ca_path for a private endpoint",
-                        method=method,
-                        path=path,
-                    )
-                error = CloudflareError(
-                    format_api_error(method, path, None, None, "connection to %s timed out after %ss" % (self.api_url, self.connect_timeout)),
+            except rexc.SSLError as exc:
+                raise CloudflareError(
+                    _connection_message(method, path, "TLS with %s failed (%s)" % (self._endpoint, _tls_reason(exc)), 1, 0.0, hint=TLS_HINT % self._safe_url),
                     method=method,
                     path=path,
-                    retryable=True,
                 )
+            except rexc.ConnectTimeout:
+                error = self._connection_error(method, path, "connection to %s timed out after %ss" % (self._endpoint, _num(self.connect_timeout)), True)
             except rexc.ReadTimeout:
                 error = CloudflareError(
                     format_api_error(method, path, None, None, "no response within %ss (read timeout)" % self.timeout)
@@ -260,14 +278,19 @@ class CloudflareClient:
             except rexc.ConnectionError as exc:
                 # Refused/unreachable before sending is safe to retry for any method;
                 # a connection dropped after sending is safe only for idempotent calls.
-                before_send = _connection_failed_before_send(exc)
-                error = CloudflareError(
-                    format_api_error(method, path, None, None, "connection error: %s" % _short(exc))
-                    + ("" if (idempotent or before_send) else ". The request may have been applied; not retried because it is not idempotent"),
-                    method=method,
-                    path=path,
-                    retryable=idempotent or before_send,
+                kind, reason = _connection_failure(exc, self._endpoint, self._host)
+                before_send = kind in ("dns", "refused", "unreachable", "proxy") or _connection_failed_before_send(exc)
+                error = self._connection_error(
+                    method,
+                    path,
+                    reason,
+                    idempotent or before_send,
+                    note=None if (idempotent or before_send) else "The request may have been applied; not retried because it is not idempotent",
+                    proxy=kind == "proxy",
                 )
+                if kind == "dns":
+                    # A name that does not resolve rarely starts resolving seconds later: one short retry, not minutes.
+                    retries = min(retries, DNS_RETRIES)
             except rexc.RequestException as exc:
                 raise CloudflareError(format_api_error(method, path, None, None, _short(exc)), method=method, path=path)
             else:
@@ -284,8 +307,10 @@ class CloudflareClient:
                 )
                 if status == 429:
                     wait = self._retry_after(response)
-            if not error.retryable or attempt >= self.retries:
-                if error.retryable and attempt >= self.retries:
+            if not error.retryable or attempt >= retries:
+                if error.connection:
+                    error.message = error.render(attempt + 1, waited)
+                elif error.retryable and attempt >= retries:
                     error.message += " (gave up after %d attempts, %.1fs of waiting)" % (attempt + 1, waited)
                 raise error
             if wait is None:
@@ -294,11 +319,14 @@ class CloudflareClient:
                 error.message += " (Cloudflare asked to retry after %.0fs, more than retry_max_delay=%.0fs)" % (wait, self.retry_max_delay)
                 raise error
             if waited + wait > self.retry_max_total:
-                error.message += " (gave up after %d attempts: the next wait of %.1fs would exceed retry_max_total=%.0fs)" % (
-                    attempt + 1,
-                    wait,
-                    self.retry_max_total,
-                )
+                if error.connection:
+                    error.message = error.render(attempt + 1, waited, "the next wait would exceed retry_max_total=%ss" % _num(self.retry_max_total))
+                else:
+                    error.message += " (gave up after %d attempts: the next wait of %.1fs would exceed retry_max_total=%.0fs)" % (
+                        attempt + 1,
+                        wait,
+                        self.retry_max_total,
+                    )
                 raise error
             self._sleep(wait)
             waited += wait
@@ -387,6 +415,80 @@ def _decode(response):
 def _short(exc):
     text = str(exc)
     return text if len(text) <= 300 else text[:300] + "..."
+
+
+def _num(value):
+    """10.0 -> '10', 0.5 -> '0.5' (seconds in messages)."""
+    return ("%.1f" % value).rstrip("0").rstrip(".")
+
+
+def _endpoint(api_url):
+    """(api_url without any user:password@, host, 'host:port') for messages; never credentials."""
+    try:
+        parts = urlsplit(api_url)
+        host = parts.hostname or ""
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        netloc = ("[%s]" % host if ":" in host else host) + (":%d" % parts.port if parts.port else "")
+        safe = urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+    except ValueError:
+        return "the configured URL", "", "the API"
+    return safe, host, "%s:%d" % ("[%s]" % host if ":" in host else host, port)
+
+
+def _causes(exc):
+    """The exception and everything it was caused by or carries (urllib3 nests its reasons)."""
+    seen = set()
+    stack = [exc]
+    while stack:
+        cur = stack.pop()
+        if cur is None or id(cur) in seen or not isinstance(cur, BaseException):
+            continue
+        seen.add(id(cur))
+        yield cur
+        stack.extend([getattr(cur, "reason", None), cur.__cause__, cur.__context__] + [a for a in getattr(cur, "args", ()) if isinstance(a, BaseException)])
+
+
+def _connection_failure(exc, endpoint, host):
+    """Classify a requests ConnectionError: (kind, one clause for the message). Built from the exception
+    types and OS error numbers only, never from urllib3's text (which repeats the URL and pool state)."""
+    causes = list(_causes(exc))
+    names = {type(c).__name__ for c in causes}
+    if isinstance(exc, rexc.ProxyError) or "ProxyError" in names:
+        return "proxy", "the proxy refused or failed the connection to %s" % endpoint
+    if names & {"NameResolutionError", "gaierror"}:
+        return "dns", "the host name %r does not resolve" % host
+    errnos = {getattr(c, "errno", None) for c in causes if isinstance(c, OSError)}
+    if "ConnectionRefusedError" in names or errno.ECONNREFUSED in errnos:
+        return "refused", "connection to %s refused (nothing listens there)" % endpoint
+    if errnos & {errno.ENETUNREACH, errno.EHOSTUNREACH}:
+        return "unreachable", "%s is unreachable from this host (no route)" % endpoint
+    if names & {"ConnectionResetError", "RemoteDisconnected", "ProtocolError", "IncompleteRead", "BrokenPipeError"}:
+        return "dropped", "the connection to %s was dropped before a response" % endpoint
+    for cause in causes:
+        if isinstance(cause, OSError) and cause.strerror:
+            return "other", "connection to %s failed (%s)" % (endpoint, cause.strerror)
+    return "other", "connection to %s failed (%s)" % (endpoint, type(causes[-1]).__name__)
+
+
+def _tls_reason(exc):
+    for cause in _causes(exc):
+        message = getattr(cause, "verify_message", None) or getattr(cause, "reason", None)
+        if isinstance(message, str) and message:
+            return message.replace("_", " ").lower() if message.isupper() else message
+    return "handshake failed"
+
+
+def _connection_message(method, path, reason, attempts, waited, hint, note=None, stopped=None):
+    """'Cloudflare API GET /zones failed after 6 attempts (18.5s of waiting): <reason>. Hint: <hint>'."""
+    msg = "Cloudflare API %s %s failed" % (method, path)
+    if attempts > 1:
+        msg += " after %d attempts (%ss of waiting)" % (attempts, _num(waited))
+    msg += ": " + reason
+    if stopped:
+        msg += "; " + stopped
+    if note:
+        msg += ". " + note
+    return msg + ". Hint: " + hint
 
 
 def _connection_failed_before_send(exc):

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import socket
+import threading
+import time
 
 import pytest
 from conftest import TOKEN
@@ -246,16 +249,118 @@ def test_read_timeout_retried_for_get_not_for_post(emulator, zone_id):
     emulator.expected_violations = 0
 
 
-def test_connection_refused_is_retried_then_reported():
+def closed_port():
+    """A port on 127.0.0.1 where nothing listens."""
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    sock.close()  # nothing listens there now
+    sock.close()
+    return port
+
+
+SECRET = "s3cr3t-t0ken-never-shown"
+URLLIB3_NOISE = ("Max retries exceeded", "ConnectionPool", "NewConnectionError", "NameResolutionError", "Caused by", "Errno", "object at 0x")
+
+
+def assert_one_clean_sentence(message, *secrets):
+    assert not any(noise in message for noise in URLLIB3_NOISE), message
+    assert not any(secret in message for secret in secrets), message
+    assert message.count("Hint: ") == 1 and not message.endswith("..."), message
+    head, _hint = message.split(". Hint: ")
+    assert head.startswith("Cloudflare API ") and not re.search(r"\.\s", head), "not one sentence: %s" % message
+
+
+def test_connection_refused_is_retried_then_reported():
     clock = Clock()
-    c = cf.CloudflareClient(api_url="http://127.0.0.1:%d/client/v4" % port, api_token="x", retries=2, sleep=clock)
-    with pytest.raises(cf.CloudflareError, match="connection error"):
+    c = cf.CloudflareClient(api_url="http://127.0.0.1:%d/client/v4" % closed_port(), api_token="x", retries=2, sleep=clock)
+    with pytest.raises(cf.CloudflareError, match="refused"):
         c.request("POST", "/zones/%s/origin_tls_client_auth" % ("a" * 32), body={})
     assert len(clock.waits) == 2  # refused before sending: safe to retry even a POST
+
+
+def test_unreachable_api_is_one_clean_sentence_with_a_hint():
+    port = closed_port()
+    clock = Clock()
+    c = cf.CloudflareClient(api_url="http://127.0.0.1:%d/client/v4" % port, api_token=SECRET, retries=5, sleep=clock)
+    with pytest.raises(cf.CloudflareError) as err:
+        c.get("/zones")
+    message = str(err.value)
+    assert message == (
+        "Cloudflare API GET /zones failed after 6 attempts (%ss of waiting): connection to 127.0.0.1:%d refused (nothing listens there). "
+        "Hint: check api_url (http://127.0.0.1:%d/client/v4), that its host name resolves (DNS) and the proxy settings (HTTPS_PROXY, NO_PROXY)"
+        % (cf._num(sum(clock.waits)), port, port)
+    )
+    assert_one_clean_sentence(message, SECRET)
+    assert len(clock.waits) == 5
+
+
+def test_unreachable_api_within_the_wait_budget_says_why_it_stopped():
+    c = cf.CloudflareClient(api_url="http://127.0.0.1:%d/client/v4" % closed_port(), api_token=SECRET, retries=50, retry_max_total=3, sleep=Clock())
+    with pytest.raises(cf.CloudflareError) as err:
+        c.get("/zones")
+    assert "refused (nothing listens there); the next wait would exceed retry_max_total=3s. Hint: check api_url" in str(err.value)
+    assert_one_clean_sentence(str(err.value), SECRET)
+
+
+def test_credentials_in_api_url_are_not_shown():
+    port = closed_port()
+    c = cf.CloudflareClient(api_url="http://ops:pa55word@127.0.0.1:%d/client/v4" % port, api_token=SECRET, retries=0, sleep=Clock())
+    with pytest.raises(cf.CloudflareError) as err:
+        c.get("/zones")
+    assert "pa55word" not in str(err.value) and "ops:" not in str(err.value)
+    assert "api_url (http://127.0.0.1:%d/client/v4)" % port in str(err.value)
+
+
+def test_dns_failure_fails_fast_with_a_hint():
+    """A name that does not resolve is tried at most once more, after one short wait, not for half a minute."""
+    clock = Clock()
+    c = cf.CloudflareClient(api_url="https://api.originpulls-aop.invalid/client/v4", api_token=SECRET, sleep=clock)  # default retries=5
+    with pytest.raises(cf.CloudflareError) as err:
+        c.get("/zones")
+    message = str(err.value)
+    assert len(clock.waits) <= cf.DNS_RETRIES == 1
+    assert sum(clock.waits) <= c.retry_base_delay
+    assert "the host name 'api.originpulls-aop.invalid' does not resolve" in message
+    assert "Hint: check api_url (https://api.originpulls-aop.invalid/client/v4), that its host name resolves (DNS) and the proxy settings" in message
+    assert_one_clean_sentence(message, SECRET)
+
+
+def test_dns_failure_does_not_sleep_for_long_in_real_time():
+    c = cf.CloudflareClient(api_url="https://api.originpulls-aop.invalid/client/v4", api_token=SECRET)  # real sleep
+    started = time.monotonic()
+    with pytest.raises(cf.CloudflareError, match="does not resolve"):
+        c.get("/zones")
+    assert time.monotonic() - started < 5
+
+
+def test_tls_failure_is_one_sentence_with_its_reason():
+    """Something on 127.0.0.1 that does not speak TLS: the reason, not urllib3's chain."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(5)
+    port = server.getsockname()[1]
+
+    def answer_in_plain_http():
+        while True:
+            try:
+                conn, _peer = server.accept()
+            except OSError:
+                return
+            with conn:
+                conn.recv(4096)
+                conn.sendall(b"HTTP/1.0 400 Bad Request\r\n\r\n")
+
+    threading.Thread(target=answer_in_plain_http, daemon=True).start()
+    try:
+        c = cf.CloudflareClient(api_url="https://127.0.0.1:%d/client/v4" % port, api_token=SECRET, sleep=Clock())
+        with pytest.raises(cf.CloudflareError) as err:
+            c.get("/zones")
+    finally:
+        server.close()
+    message = str(err.value)
+    assert message.startswith("Cloudflare API GET /zones failed: TLS with 127.0.0.1:%d failed (" % port), message
+    assert "Hint: check api_url (https://127.0.0.1:%d/client/v4), or give ca_path" % port in message
+    assert not any(noise in message for noise in URLLIB3_NOISE) and SECRET not in message, message
 
 
 # ------------------------------------------------------------ pagination
