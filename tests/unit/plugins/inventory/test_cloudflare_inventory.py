@@ -33,11 +33,15 @@ def loader():
     """
     from ansible.parsing.dataloader import DataLoader
     from ansible.plugins.loader import init_plugin_loader
+    from ansible.utils.collection_loader import AnsibleCollectionConfig
     from ansible.utils.collection_loader._collection_finder import _AnsibleCollectionFinder
 
+    if AnsibleCollectionConfig.collection_finder is not None:  # under ansible-test units: already there
+        yield DataLoader()
+        return
     saved = {k: sys.modules.pop(k) for k in list(sys.modules) if k == "ansible_collections" or k.startswith("ansible_collections.")}
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # "AnsibleCollectionFinder has already been configured"
+        warnings.simplefilter("ignore")
         init_plugin_loader([collections_root()])
     try:
         yield DataLoader()
