@@ -34,6 +34,8 @@ description:
     certificates, and, only when the zone has per-hostname certificates, one call per proxied hostname
     for its binding (the API has no call that lists them). Every list follows C(result_info) pagination."
   - Only reads. Credentials are never shown, neither in the inventory, nor in messages, nor in the cache.
+  - With O(cache), a cached inventory is used until O(cache_timeout) unless the file's scope (O(zones),
+    O(account_id), O(record_types), O(api_url)) changed since; C(--flush-cache) reads Cloudflare again.
 author: originpulls.aop maintainers (@originpulls)
 requirements:
   - requests
@@ -311,14 +313,26 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         use_cache = self.get_option("cache")
         read_cache = use_cache and cache
         update_cache = use_cache and not cache
+        # The cache key is the file's path; what was read also depends on the scope in the file, so a
+        # cached value read for another scope (the file was edited) is a miss.
+        scope = {
+            "api_url": self.get_option("api_url"),
+            "zones": list(self.get_option("zones") or []),
+            "account_id": self.get_option("account_id"),
+            "record_types": list(self.get_option("record_types")),
+        }
         data = None
         if read_cache:
             try:
-                data = self._cache[cache_key]
+                cached = self._cache[cache_key]
             except KeyError:
+                cached = None
+            if isinstance(cached, dict) and cached.get("scope") == scope and "zones" in cached:
+                data = cached
+            else:
                 update_cache = True
         if data is None:
-            data = self._fetch()
+            data = dict(self._fetch(), scope=scope)
         if update_cache:
             self._cache[cache_key] = data
         self._populate(data)

@@ -254,6 +254,18 @@ def test_cache_hit_makes_no_api_call(loader, tmp_path, emulator, fleet):
     assert emulator.log == [] and "192.0.2.77" in fourth.hosts
 
 
+def test_cache_of_another_scope_is_a_miss(loader, tmp_path, emulator, fleet):
+    cache = {"cache": True, "cache_plugin": "ansible.builtin.jsonfile", "cache_connection": str(tmp_path / "cache"), "cache_timeout": 3600}
+    parse(loader, tmp_path, emulator, zones=["example.org"], **cache)
+    emulator.clear()
+    # the same file, edited: another zone list
+    inv = parse(loader, tmp_path, emulator, zones=["example.com"], **cache)
+    assert dns_calls(emulator) and "198.51.100.5" in inv.hosts
+    emulator.clear()
+    again = parse(loader, tmp_path, emulator, zones=["example.com"], **cache)
+    assert emulator.log == [] and "198.51.100.5" in again.hosts
+
+
 def test_without_cache_every_parse_reads_cloudflare(loader, tmp_path, emulator, fleet):
     parse(loader, tmp_path, emulator, zones=["example.com"])
     n = len(emulator.log)
