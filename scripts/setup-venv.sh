@@ -34,8 +34,10 @@ probe() {
   local c v
   while read -r c; do
     [[ -x "$c" ]] || continue
-    # Print the real interpreter (not a pyenv shim) with its version.
-    "$c" -c 'import sys, venv; print("%d.%d %s" % (sys.version_info[0], sys.version_info[1], sys.executable))' 2>/dev/null || continue
+    # Print the real interpreter (not a pyenv shim, nor the python of an active virtualenv, which may
+    # be the very venv this script is about to recreate) with its version.
+    "$c" -c 'import sys, venv; print("%d.%d %s" % (sys.version_info[0], sys.version_info[1], getattr(sys, "_base_executable", sys.executable)))' \
+      2>/dev/null || continue
   done < <(candidates) | sort -t' ' -k1,1 -u | sort -t. -k1,1n -k2,2n
 }
 

@@ -140,6 +140,7 @@ zones:
   - example.com
   - example.org
 
+---
 # account.cloudflare.yml - every zone of an account, cached for an hour, with constructed groups
 plugin: originpulls.aop.cloudflare
 account_id: 023e105f4ecef8ad9ca31a8372d0c353

@@ -5,8 +5,8 @@
 Invariant: at every moment, for every origin at ``require``, the AOP level that applies to its
 hostnames presents a certificate from a CA that origin trusts.
 
-``effective`` works out what Cloudflare presents (per-hostname > zone-level > global, a disabled
-hostname binding gets nothing), ``after_change`` what it will present once a switch is made, and
+``presented`` works out what Cloudflare presents (``_aop_precedence``: per-hostname > zone-level >
+global, a disabled hostname binding gets nothing), ``after_change`` what it will present once a switch is made, and
 ``judge`` whether every origin of the rollout group stays served across that switch.
 """
 
@@ -14,31 +14,13 @@ from __future__ import annotations
 
 import re
 
+from ansible_collections.originpulls.aop.plugins.module_utils._aop_precedence import effective_level
 from ansible_collections.originpulls.aop.plugins.module_utils._x509 import normalize_fingerprint
 
 # What Cloudflare presents, for one scope: the level and which certificate ("ours" is the rollout's
 # own certificate, "cloudflare" the shared global one, a certificate id otherwise).
 NONE = ("none", None)
 BELOW_REQUIRE = ("none", "off", "observe", "optional", "absent")
-
-
-def effective_level(hostname, global_on, zone_level_enabled, bindings):
-    """The AOP level Cloudflare applies to ``hostname`` (precedence per-hostname > zone-level > global).
-
-    ``bindings``: hostname -> {"enabled": bool|None, "active": bool} (absent: no association). A binding
-    with enabled=false means "the client certificate will not be sent to the hostname even if activated
-    at the zone level" (Cloudflare's schema, PUT .../origin_tls_client_auth/hostnames).
-    """
-    binding = bindings.get(hostname) if hostname is not None else None
-    if binding is not None and binding.get("enabled") is False:
-        return "none"
-    if binding is not None and binding.get("enabled") and binding.get("active", True):
-        return "per_hostname"
-    if zone_level_enabled:
-        return "zone_level"
-    if global_on:
-        return "global"
-    return "none"
 
 
 def view_state(view):
@@ -50,6 +32,7 @@ def view_state(view):
     zone = view.get("zone_level") or {}
     ours = view.get("ours") or {}
     active = [c for c in zone.get("certificates") or [] if c.get("status") == "active"]
+    active.sort(key=lambda c: c.get("uploaded_on") or "")
 
     def name(cert_id, mine):
         return "ours" if cert_id is not None and cert_id == mine else cert_id
@@ -57,7 +40,7 @@ def view_state(view):
     bindings = {}
     for b in view.get("hostnames") or []:
         if b.get("associated"):
-            bindings[b["hostname"]] = {"enabled": b.get("enabled"), "active": b.get("status") == "active", "cert": name(b.get("cert_id"), ours.get("hostname"))}
+            bindings[b["hostname"]] = {"enabled": b.get("enabled"), "status": b.get("status"), "cert": name(b.get("cert_id"), ours.get("hostname"))}
     issuers = {}
     for c in list(zone.get("certificates") or []) + list(view.get("hostname_certificates") or []):
         if c.get("id"):
@@ -110,7 +93,7 @@ def after_change(state, level, target, hostnames):
     elif level == "hostname":
         for name in hostnames:
             if target == "enabled":
-                new["bindings"][name] = {"enabled": True, "active": True, "cert": "ours"}
+                new["bindings"][name] = {"enabled": True, "status": "active", "cert": "ours"}
             else:
                 new["bindings"].pop(name, None)
     else:
@@ -118,9 +101,15 @@ def after_change(state, level, target, hostnames):
     return new
 
 
-def scope(level, hostnames):
-    """The hostnames whose presentation matters: the named ones for per-hostname AOP, else the zone's default."""
-    return list(hostnames) if level == "hostname" and hostnames else [None]
+def scope(level, hostnames, served=()):
+    """The hostnames whose presentation matters.
+
+    Per-hostname AOP: the named ones. Otherwise the zone's default (None) and each hostname the origins
+    serve, since a per-hostname binding (a disabled one gets nothing) overrides the default for it.
+    """
+    if level == "hostname" and hostnames:
+        return list(hostnames)
+    return [None] + [h for h in served if h]
 
 
 def dn_parts(dn):
@@ -162,6 +151,7 @@ def judge(
     level="global",
     ca_subjects=None,
     current=False,
+    served=(),
 ):
     """Decide whether Cloudflare may switch from ``before`` to ``after`` (two switch states).
 
@@ -174,12 +164,12 @@ def judge(
     (host -> reason), ``unknown`` (host -> reason), ``message``.
     """
     unreachable = unreachable or {}
-    names = scope(level, hostnames or [])
+    names = scope(level, hostnames or [], served)
     pairs = [(presented(before, n), presented(after, n)) for n in names]
     result = {
         "changes": any(b != a for b, a in pairs),
-        "before": [pair[0][0] for pair in pairs],
-        "after": [pair[1][0] for pair in pairs],
+        "before": [label(n, pair[0][0]) for n, pair in zip(names, pairs)],
+        "after": [label(n, pair[1][0]) for n, pair in zip(names, pairs)],
         "unsafe": {},
         "unknown": {},
         "forced": False,
@@ -221,6 +211,10 @@ def judge(
     result["allowed"] = not blocked or bool(force)
     result["message"] = message(result, level, current)
     return result
+
+
+def label(hostname, level):
+    return level if hostname is None else "%s: %s" % (hostname, level)
 
 
 def _short(fp):

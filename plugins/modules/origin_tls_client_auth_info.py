@@ -115,6 +115,7 @@ api_calls:
 
 import datetime
 
+from ansible_collections.originpulls.aop.plugins.module_utils._aop_precedence import effective_level
 from ansible_collections.originpulls.aop.plugins.module_utils._cloudflare import (
     SSL_MODES_FOR_AOP,
     CloudflareError,
@@ -123,7 +124,6 @@ from ansible_collections.originpulls.aop.plugins.module_utils._cloudflare import
     cloudflare_module,
     resolve_zone,
 )
-from ansible_collections.originpulls.aop.plugins.module_utils._rollout_guard import effective_level
 from ansible_collections.originpulls.aop.plugins.module_utils._x509 import pem_fingerprint
 
 CERT_FIELDS = ("id", "status", "enabled", "issuer", "signature", "serial_number", "expires_on", "uploaded_on", "updated_at")

@@ -49,6 +49,14 @@ options:
     type: list
     elements: str
     default: []
+  served_hostnames:
+    description:
+      - Hostnames the origins of the group serve. For global and zone-level AOP each is judged besides the zone's
+        default, since a per-hostname binding overrides the default for it (a disabled binding gets no certificate).
+        O(view) must hold their bindings (M(originpulls.aop.origin_tls_client_auth_info) O(hostnames)).
+    type: list
+    elements: str
+    default: []
   ca_sha256:
     description:
       - SHA-256 fingerprints of the CA that issued the certificate presented at O(level) after the switch
@@ -102,7 +110,9 @@ changes:
   returned: always
   type: bool
 before:
-  description: The AOP level presented now, per hostname in scope (the zone's default for global and zone-level).
+  description:
+    - "The AOP level presented now, per hostname in scope (for global and zone-level, the zone's default first,
+      then C(<hostname>: <level>) for each served hostname)."
   returned: always
   type: list
   elements: str
@@ -147,6 +157,7 @@ def main():
             target=dict(type="str", required=True, choices=["enabled", "disabled", "retire", "current"]),
             ca_subjects=dict(type="dict", default={}),
             hostnames=dict(type="list", elements="str", default=[]),
+            served_hostnames=dict(type="list", elements="str", default=[]),
             ca_sha256=dict(type="list", elements="str", default=[]),
             hosts=dict(type="list", elements="str", required=True),
             observed=dict(type="dict", default={}),
@@ -176,6 +187,7 @@ def main():
         level=p["level"],
         ca_subjects=p["ca_subjects"],
         current=current,
+        served=p["served_hostnames"],
     )
     if not verdict["allowed"]:
         module.fail_json(msg=verdict["message"], changed=False, **{k: v for k, v in verdict.items() if k != "message"})

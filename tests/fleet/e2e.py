@@ -155,6 +155,28 @@ class Fleet:
             raise AssertionError("%s was expected to fail but passed:\n%s" % (label, out[-3000:]))
         return out
 
+    def run_playbook(self, name, extra, inventory, log, during=None):
+        """Run a playbook, optionally calling ``during(proc)`` while it runs; returns (rc, output)."""
+        env = dict(os.environ, CLOUDFLARE_API_TOKEN=self.token(), ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0")
+        env.update(ANSIBLE_FORKS="10", ANSIBLE_PIPELINING="True")
+        env["PATH"] = BIN + os.pathsep + env.get("PATH", "")
+        cmd = [
+            os.path.join(BIN, "ansible-playbook"),
+            "-i",
+            self.path(inventory),
+            os.path.join(REPO, "playbooks", name),
+            "-e",
+            "@" + self.path("fleet-vars.yml"),
+        ]
+        cmd += list(extra)
+        with open(log, "w") as fh:
+            proc = subprocess.Popen(cmd, env=env, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True)
+            if during is not None:
+                during(proc)
+            rc = proc.wait(timeout=900)
+        with open(log) as fh:
+            return rc, fh.read()
+
     def token(self):
         with open(self.path("token")) as fh:
             return fh.read().strip()
@@ -168,7 +190,7 @@ class Fleet:
             check=True,
         )
 
-    def load_stop(self, name, min_requests=100, expect_down=None):
+    def load_stop(self, name, min_requests=100, expect_down=None, raise_on_failure=True):
         """Stop the load; raise on any failed request (except to the origin ``expect_down``, taken down on purpose)."""
         proc = subprocess.run(
             [sys.executable, os.path.join(REPO, "tests", "origin", "load.py"), "stop", "--out", self.path(name), "--min-requests", str(min_requests)],
@@ -181,7 +203,7 @@ class Fleet:
         if summary["requests"] < min_requests:
             raise AssertionError("the load generator sent only %d requests:\n%s" % (summary["requests"], proc.stdout))
         failed = {k: v for k, v in summary["by_target"].items() if v["failures"] and not (expect_down and k.endswith("/" + expect_down + "/aop-load"))}
-        if failed:
+        if failed and raise_on_failure:
             raise AssertionError("requests through the edge failed:\n%s" % proc.stdout)
         return summary
 
@@ -331,7 +353,9 @@ def all_serving(fleet):
 
 def verify(fleet):
     print("safety matrix on the enforced fleet: operator inputs that must not switch Cloudflare off under origins at require")
-    safety(fleet)
+    safety_enforced_global(fleet)
+    safety_relaxed_global(fleet)
+    enable(fleet)
 
     print("enable_aop again on the enforced fleet: recognised in preflight, no change, no API write")
     before = len(fleet.emulator("GET", "/log"))
@@ -352,7 +376,7 @@ def verify(fleet):
 
     print("wrong order: require while Cloudflare does not present a certificate")
     out = fleet.playbook("enable_aop.yml", "--tags", "require", expect_ok=False, label="wrong-order")
-    check("refusing to put origins at 'require'" in out, "refused with a clear message")
+    check("refusing to let these origins require" in out, "refused with a clear message")
     check(set(fleet.stages().values()) == {"optional"}, "no origin enforces")
     all_serving(fleet)
 
@@ -457,6 +481,7 @@ def zone_level(fleet):
     print("zone-level AOP with our own certificate: enable, rotate, disable - under load")
     own, files = own_pki(fleet)
     zone = ["-e", "rollout_level=zone"]
+    safety_disabled_binding(fleet, zone + files("gen1"), own)
     fleet.load_start("load-zone.json")
     time.sleep(1)
     try:
@@ -474,14 +499,10 @@ def zone_level(fleet):
         mine = request(fleet.info["origins"][origin]["port"], None, None, "1.3", pair=("%s/gen1.crt" % own, "%s/gen1.key" % own))[0]
         check(mine == 200, "%s serves our own certificate" % origin)
 
-    print("rotate to a new certificate and CA under load")
+    print("safety matrix at zone level: disable and rotate in every shape, under load")
     old_ids = set(fleet.zone_state()["zone_certs"])
-    fleet.load_start("load-rotate.json")
-    time.sleep(1)
-    try:
-        fleet.playbook("rotate_aop_certificate.yml", *(files("gen2") + ["-e", "rollout_previous_ca_path=%s/gen1-ca.crt" % own]), label="rotate")
-    finally:
-        fleet.load_stop("load-rotate.json")
+    rotate = files("gen2") + ["-e", "rollout_previous_ca_path=%s/gen1-ca.crt" % own]
+    safety_zone(fleet, zone + files("gen1"), rotate)
     certs = fleet.zone_state()["zone_certs"]
     check(len(certs) == 1 and not (set(certs) & old_ids), "only the new certificate is left on Cloudflare")
     for origin in fleet.info["origins"]:
@@ -527,72 +548,375 @@ def hostname_level(fleet):
     check(set(fleet.stages().values()) == {"optional"}, "every origin relaxed to optional")
 
 
+# ------------------------------------------------------------------ safety matrix
+def _fingerprint(pem):
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+
+    return x509.load_pem_x509_certificate(pem.encode()).fingerprint(hashes.SHA256()).hex().upper()
+
+
+def _known_cas(fleet):
+    """Every CA the tests made: subject DN -> SHA-256, to tell which one issued a certificate the edge presents."""
+    from cryptography import x509
+
+    out = {}
+    paths = [os.path.join(fleet.pki, "cf-test-ca.crt")]
+    own = fleet.path("own-pki")
+    if os.path.isdir(own):
+        paths += [os.path.join(own, n) for n in sorted(os.listdir(own)) if n.endswith("-ca.crt")]
+    for path in paths:
+        with open(path) as fh:
+            pem = fh.read()
+        out[x509.load_pem_x509_certificate(pem.encode()).subject.rfc4514_string()] = _fingerprint(pem)
+    return out
+
+
 def invariant(fleet):
-    """The oracle: every origin at require is sent a certificate (here: global AOP on), read from the emulator and the origins."""
-    stages = fleet.stages()
-    on = fleet.tls_client_auth() == "on"
-    bad = [o for o, st in stages.items() if st == "require" and not on]
-    return not bad, stages, on
+    """The oracle, from the emulator's and the origins' own state (not from the playbook's output).
 
-
-def safety(fleet):
-    """The safety matrix on the enforced fleet (global AOP on, every origin at require), under load.
-
-    Each case is an operator input that used to switch Cloudflare off with origins still requiring the
-    certificate. After each: the invariant holds (oracle: emulator + every origin's stage), the edge saw
-    zero failed requests, and where the run was refused, nothing changed at all.
+    For every origin at require: the certificate the edge presents for its hostname (per-hostname >
+    zone-level > global, a disabled binding gets none) is issued by a CA the origin trusts (the CAs its
+    stage file records). Returns (violations, stages).
     """
-    origins = list(fleet.info["origins"])
-    first = origins[0]
-    # An inventory where one origin does not answer (its connection fails, as an SSH port that drops
-    # connections does), while it keeps serving through the edge.
+    from cryptography import x509
+
+    edge = fleet.emulator("GET", "/edge/%s" % ZONE)
+    cas = _known_cas(fleet)
+    cf_ca = cas[next(k for k in cas if "Test Origin Pull CA" in k)]
+    violations, stages = [], {}
+    for origin, o in fleet.info["origins"].items():
+        path = SERVERS[o["server"]]["stage_file"]
+        head = subprocess.run(["docker", "exec", origin, "head", "-c", "4096", path], capture_output=True, text=True, check=False).stdout
+        m = re.search(r"stage (\w+)", head)
+        stage = m.group(1) if m else "none"
+        stages[origin] = stage
+        if stage != "require":
+            continue
+        t = re.search(r"trusted CA SHA-256 ([0-9A-F: ]*)$", head, re.M)
+        trusted = {f.replace(":", "") for f in t.group(1).split()} if t else set()
+        name = o["server_name"]
+        hostnames = edge.get("hostnames") or {}
+        if name in hostnames:
+            cert_id = hostnames[name]
+        elif edge["zone_level"]["enabled"] and edge["zone_level"]["certificate_id"]:
+            cert_id = edge["zone_level"]["certificate_id"]
+        elif edge["tls_client_auth"] == "on":
+            cert_id = "global"
+        else:
+            cert_id = None
+        if cert_id is None:
+            violations.append("%s is at require and Cloudflare presents no certificate for %s" % (origin, name))
+            continue
+        if cert_id == "global":
+            issuer_fp = cf_ca
+        else:
+            pem = fleet.emulator("GET", "/edge/%s/certificates/%s" % (ZONE, cert_id))["certificate"]
+            issuer = x509.load_pem_x509_certificate(pem.encode()).issuer.rfc4514_string()
+            issuer_fp = cas.get(issuer)
+        if issuer_fp not in trusted:
+            violations.append("%s is at require trusting %s, and Cloudflare presents %s issued by %s" % (origin, sorted(trusted), cert_id, issuer_fp))
+    return violations, stages
+
+
+class Matrix:
+    """Safety cases on the shared fleet: each runs under load, then the oracle and the load judge it."""
+
+    def __init__(self, fleet):
+        self.fleet = fleet
+        self.rows = []
+
+    def snapshot(self):
+        z = self.fleet.zone_state()
+        return (
+            z["settings"]["tls_client_auth"]["value"],
+            z["zone_aop_enabled"],
+            sorted(z["zone_certs"]),
+            json.dumps(z["hostnames"], sort_keys=True),
+            sorted(self.fleet.stages().items()),
+        )
+
+    def case(self, label, book, *extra, says=None, expect="refused", inventory="fleet.yml", unchanged=None, during=None):
+        """Run one case. expect: 'refused' (rc != 0 and the output says ``says``), 'ok' (rc 0), or 'any'.
+
+        unchanged: True when the run must change nothing at all (Cloudflare and every origin).
+        during: a callable run while the playbook runs (for example to kill it); it gets the Popen.
+        """
+        fleet = self.fleet
+        before = self.snapshot()
+        fleet.load_start("load-matrix.json")
+        time.sleep(0.5)
+        log = fleet.path("run-matrix-%s.log" % re.sub(r"\W+", "-", label).strip("-"))
+        try:
+            rc, out = fleet.run_playbook(book, list(extra), inventory, log, during)
+        finally:
+            summary = fleet.load_stop("load-matrix.json", min_requests=5, raise_on_failure=False)
+        violations, _stages = invariant(fleet)
+        after = self.snapshot()
+        outcome_ok = (expect == "refused" and rc != 0 and (says is None or says in out)) or (expect == "ok" and rc == 0) or expect == "any"
+        row = {
+            "case": label,
+            "rc": rc,
+            "expected": expect if expect != "refused" else "refused" + (" (%s)" % says if says else ""),
+            "outcome": outcome_ok,
+            "invariant": not violations,
+            "failed pulls": summary["failures"],
+            "unchanged": (after == before) if unchanged else "-",
+            "violations": violations,
+            "log": log,
+        }
+        self.rows.append(row)
+        print(
+            "  %-52s rc=%-3s %-5s invariant=%-5s failed pulls=%-3s unchanged=%s"
+            % (label, rc, "ok" if outcome_ok else "WRONG", not violations, summary["failures"], row["unchanged"])
+        )
+        return row, out
+
+    def unsafe(self):
+        return [r for r in self.rows if not (r["outcome"] and r["invariant"] and r["failed pulls"] == 0 and r["unchanged"] in (True, "-"))]
+
+    def report(self, title):
+        width = max(len(r["case"]) for r in self.rows)
+        print("\n  %s" % title)
+        print("  %-*s  %-3s  %-8s  %-9s  %-12s  %s" % (width, "case", "rc", "outcome", "invariant", "failed pulls", "nothing changed"))
+        for r in self.rows:
+            print(
+                "  %-*s  %-3s  %-8s  %-9s  %-12s  %s"
+                % (width, r["case"], r["rc"], "as expected" if r["outcome"] else "WRONG", r["invariant"], r["failed pulls"], r["unchanged"])
+            )
+        bad = self.unsafe()
+        for r in bad:
+            print("  UNSAFE %s: %s (log: %s)" % (r["case"], "; ".join(r["violations"]) or "see the row", r["log"]))
+        check(not bad, "%s: every cell is safe (%d cases)" % (title, len(self.rows)))
+        self.rows = []
+
+
+def unreachable_inventory(fleet):
+    """An inventory where the last origin's SSH port refuses connections, while it keeps serving through the edge."""
     inv = json.loads(open(fleet.path("fleet.yml")).read())
-    inv["all"]["children"]["aop_origins"]["hosts"][origins[-1]].update(
-        {"ansible_connection": "ssh", "ansible_host": "127.0.0.1", "ansible_port": free_port(), "ansible_ssh_common_args": "-o ConnectTimeout=3"}
-    )
+    host = inv["all"]["children"]["aop_origins"]["hosts"][list(fleet.info["origins"])[-1]]
+    host.update({"ansible_connection": "ssh", "ansible_host": "127.0.0.1", "ansible_port": free_port(), "ansible_ssh_common_args": "-o ConnectTimeout=3"})
     with open(fleet.path("fleet-unreachable.yml"), "w") as fh:
         json.dump(inv, fh, indent=1)
-    cases = [
-        ("disable, an origin unreachable", "disable_aop.yml", [], "fleet-unreachable.yml", "could not reach or check", True),
-        ("disable, misspelt rollout_hosts", "disable_aop.yml", ["-e", "rollout_hosts=aop_orgins"], "fleet.yml", "matches no host", True),
-        ("disable --tags cloudflare", "disable_aop.yml", ["--tags", "cloudflare"], "fleet.yml", "refusing to switch global AOP", True),
-        ("disable --limit <one origin>:localhost", "disable_aop.yml", ["--limit", first + ":localhost"], "fleet.yml", "refusing to switch global AOP", False),
-        ("disable --limit without localhost", "disable_aop.yml", ["--limit", first], "fleet.yml", "leaves out localhost", True),
-        ("enable --limit without localhost", "enable_aop.yml", ["--limit", first], "fleet.yml", "leaves out localhost", True),
-        ("enable, an origin unreachable", "enable_aop.yml", [], "fleet-unreachable.yml", "could not reach or check", True),
-    ]
-    rows = []
-    for label, book, extra, inventory, says, unchanged in cases:
-        before = (fleet.tls_client_auth(), fleet.stages())
-        fleet.load_start("load-safety.json")
-        time.sleep(0.5)
-        try:
-            out = fleet.playbook(book, *extra, expect_ok=False, label="safety-" + label, inventory=inventory)
-        finally:
-            summary = fleet.load_stop("load-safety.json", min_requests=10)
-        safe, stages, on = invariant(fleet)
-        after = (fleet.tls_client_auth(), stages)
-        cell = {
-            "case": label,
-            "refused": says in out,
-            "invariant": safe,
-            "failed pulls": summary["failures"],
-            "unchanged": after == before if unchanged else "-",
-        }
-        rows.append(cell)
-        if not unchanged:
-            # A Limit that covers part of the fleet may relax that part; restore it (the gate counts pulls: under load).
-            fleet.load_start("load-safety-restore.json")
-            try:
-                fleet.playbook("enable_aop.yml", label="safety-restore")
-            finally:
-                fleet.load_stop("load-safety-restore.json", min_requests=10)
-    width = max(len(r["case"]) for r in rows)
-    print("  %-*s  %-7s  %-9s  %-12s  %s" % (width, "case", "refused", "invariant", "failed pulls", "nothing changed"))
-    for r in rows:
-        print("  %-*s  %-7s  %-9s  %-12s  %s" % (width, r["case"], r["refused"], r["invariant"], r["failed pulls"], r["unchanged"]))
-    unsafe = [r["case"] for r in rows if not (r["refused"] and r["invariant"] and r["failed pulls"] == 0 and r["unchanged"] in (True, "-"))]
-    check(not unsafe, "every case of the safety matrix is safe (unsafe: %s)" % unsafe)
+    return "fleet-unreachable.yml"
+
+
+def break_config(fleet):
+    victim = [o for o in fleet.info["origins"] if "apache" in o][-1]
+    path = "/etc/apache2/sites-available/origin-test.conf"
+    subprocess.run(["docker", "exec", victim, "sed", "-i", "s/ServerName origin.test/ServerName origin.test\\n    BogusDirective on/", path], check=True)
+    return lambda: subprocess.run(["docker", "exec", victim, "sed", "-i", "/BogusDirective on/d", path], check=True)
+
+
+def kill_when(fleet, condition, what):
+    """A ``during`` hook: SIGKILL the whole ansible-playbook process group once ``condition()`` holds."""
+
+    def hook(proc):
+        deadline = time.time() + 240
+        while proc.poll() is None and time.time() < deadline:
+            if condition():
+                os.killpg(proc.pid, signal.SIGKILL)
+                print("    killed ansible-playbook (SIGKILL) %s" % what)
+                return
+            time.sleep(0.2)
+
+    return hook
+
+
+def refused_everywhere(m, book, extra=(), unreachable_inv=None):
+    """The cases that must stop before any change, for one playbook in one fleet state."""
+    first = list(m.fleet.info["origins"])[0]
+    what = book + (" " + " ".join(a for a in extra if a.startswith("rollout_level=")) if any(a.startswith("rollout_level=") for a in extra) else "")
+    m.case("%s: an origin unreachable over SSH" % what, book, *extra, says="could not reach or check", inventory=unreachable_inv, unchanged=True)
+    m.case("%s: rollout_hosts misspelt" % what, book, *extra, "-e", "rollout_hosts=aop_orgins", says="matches no host", unchanged=True)
+    m.case("%s: empty group" % what, book, *extra, "-e", "rollout_hosts=nonexistent_group", says="matches no host", unchanged=True)
+    m.case("%s: --limit without localhost" % what, book, *extra, "--limit", first, says="leaves out localhost", unchanged=True)
+    restore = break_config(m.fleet)
+    try:
+        m.case("%s: an origin whose config fails its test" % what, book, *extra, says="BogusDirective", unchanged=True)
+    finally:
+        restore()
+
+
+def emulator_api(fleet, method, path, body=None):
+    """A Cloudflare API call to the emulator with the fleet's token (to set up a state the rollout did not make)."""
+    zone_id = next(k for k, z in fleet.emulator("GET", "/state").items() if z["name"] == ZONE)
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(
+        fleet.info["api_url"] + "/zones/%s%s" % (zone_id, path),
+        data=data,
+        method=method,
+        headers={"Content-Type": "application/json", "Authorization": "Bearer " + fleet.token()},
+    )
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        return json.load(resp)["result"]
+
+
+def safety_disabled_binding(fleet, zone_args, own):
+    """origin.test bound to a per-hostname certificate but disabled: Cloudflare sends it no certificate even with
+    zone-level AOP on, so no origin serving it may go to require (the gate is skipped to reach that guard)."""
+    m = Matrix(fleet)
+    with open(os.path.join(own, "gen1.crt")) as fh, open(os.path.join(own, "gen1.key")) as kh:
+        cert = emulator_api(fleet, "POST", "/origin_tls_client_auth/hostnames/certificates", {"certificate": fh.read(), "private_key": kh.read()})
+    for _attempt in range(100):
+        if emulator_api(fleet, "GET", "/origin_tls_client_auth/hostnames/certificates/%s" % cert["id"])["status"] == "active":
+            break
+        time.sleep(0.2)
+    emulator_api(fleet, "PUT", "/origin_tls_client_auth/hostnames", {"config": [{"hostname": "origin.test", "cert_id": cert["id"], "enabled": False}]})
+    try:
+        m.case(
+            "enable_aop.yml zone-level, origin.test's binding disabled",
+            "enable_aop.yml",
+            *zone_args,
+            "-e",
+            "rollout_gate_skip=true",
+            says="refusing to let these origins require",
+        )
+        check(set(fleet.stages().values()) == {"optional"}, "no origin requires a certificate that origin.test is not sent")
+    finally:
+        emulator_api(fleet, "PUT", "/origin_tls_client_auth/hostnames", {"config": [{"hostname": "origin.test", "cert_id": cert["id"], "enabled": None}]})
+        emulator_api(fleet, "DELETE", "/origin_tls_client_auth/hostnames/certificates/%s" % cert["id"])
+    m.report("safety matrix: a disabled hostname binding")
+
+
+def safety_zone(fleet, zone_args, rotate_args):
+    """Zone-level AOP on with gen1, every origin at require: disable and rotate must keep every pull served."""
+    m = Matrix(fleet)
+    inv = unreachable_inventory(fleet)
+    first = list(fleet.info["origins"])[0]
+    refused_everywhere(m, "disable_aop.yml", zone_args, unreachable_inv=inv)
+    refused_everywhere(m, "enable_aop.yml", zone_args, unreachable_inv=inv)
+    refused_everywhere(m, "rotate_aop_certificate.yml", rotate_args, unreachable_inv=inv)
+    m.case(
+        "disable_aop.yml zone-level --tags cloudflare",
+        "disable_aop.yml",
+        *zone_args,
+        "--tags",
+        "cloudflare",
+        says="refusing to switch zone AOP",
+        unchanged=True,
+    )
+    m.case(
+        "disable_aop.yml zone-level --limit <one origin>:localhost",
+        "disable_aop.yml",
+        *zone_args,
+        "--limit",
+        first + ":localhost",
+        says="refusing to switch zone AOP",
+    )
+    m.case(
+        "disable_aop.yml zone-level without the private key",
+        "disable_aop.yml",
+        "-e",
+        "rollout_level=zone",
+        "--tags",
+        "cloudflare",
+        says="refusing to switch zone AOP",
+        unchanged=True,
+    )
+    m.case("enable_aop.yml zone-level (restore)", "enable_aop.yml", *zone_args, expect="ok")
+    m.case(
+        "rotate_aop_certificate.yml: an origin unreachable",
+        "rotate_aop_certificate.yml",
+        *rotate_args,
+        says="could not reach or check",
+        inventory=inv,
+        unchanged=True,
+    )
+    m.case(
+        "rotate_aop_certificate.yml --limit <one origin>:localhost",
+        "rotate_aop_certificate.yml",
+        *rotate_args,
+        "--limit",
+        first + ":localhost",
+        says="refusing to switch zone AOP",
+    )
+    fleet.emulator("POST", "/faults", {"kind": "status", "status": 503, "method": "POST"})
+    try:
+        m.case(
+            "rotate_aop_certificate.yml: 503 storm at the upload",
+            "rotate_aop_certificate.yml",
+            *rotate_args,
+            "-e",
+            "rollout_api_retries=1",
+            says="the rotation stopped at Cloudflare",
+        )
+    finally:
+        fleet.emulator("DELETE", "/faults")
+    m.case(
+        "rotate_aop_certificate.yml killed after the upload",
+        "rotate_aop_certificate.yml",
+        *rotate_args,
+        expect="any",
+        during=kill_when(fleet, lambda: len(fleet.zone_state()["zone_certs"]) > 1, "after the new certificate was uploaded"),
+    )
+    m.case("rotate_aop_certificate.yml re-run after the kill", "rotate_aop_certificate.yml", *rotate_args, expect="ok")
+    before = len(fleet.emulator("GET", "/log"))
+    _row, out = m.case("rotate_aop_certificate.yml re-run after it completed", "rotate_aop_certificate.yml", *rotate_args, expect="ok", unchanged=True)
+    writes = [e for e in fleet.emulator("GET", "/log")[before:] if e["method"] != "GET"]
+    changed = [int(n) for n in re.findall(r"changed=(\d+)", out)]
+    check(sum(changed) == 0 and not writes, "the completed rotation's re-run changes nothing (changed=%s, API writes %d)" % (changed, len(writes)))
+    m.report("safety matrix: zone-level AOP, disable and rotation")
+
+
+def safety_enforced_global(fleet):
+    """Global AOP on, every origin at require: nothing may switch Cloudflare off under them."""
+    m = Matrix(fleet)
+    inv = unreachable_inventory(fleet)
+    first = list(fleet.info["origins"])[0]
+    refused_everywhere(m, "disable_aop.yml", unreachable_inv=inv)
+    refused_everywhere(m, "enable_aop.yml", unreachable_inv=inv)
+    m.case("disable_aop.yml --tags cloudflare", "disable_aop.yml", "--tags", "cloudflare", says="refusing to switch global AOP", unchanged=True)
+    m.case("disable_aop.yml --tags check", "disable_aop.yml", "--tags", "check", expect="any")
+    for tag in ("optional", "gate", "check"):
+        m.case("enable_aop.yml --tags %s" % tag, "enable_aop.yml", "--tags", tag, expect="ok", unchanged=True)
+    m.case("disable_aop.yml --limit <one origin>:localhost", "disable_aop.yml", "--limit", first + ":localhost", says="refusing to switch global AOP")
+    m.case("disable_aop.yml --tags relax (Cloudflare stays on: safe)", "disable_aop.yml", "--tags", "relax", expect="ok")
+    # 5xx at the switch: the origins relaxed first, Cloudflare stays on - served either way.
+    fleet.emulator("POST", "/faults", {"kind": "status", "status": 503, "method": "PATCH"})
+    try:
+        m.case("disable_aop.yml: 503 storm at the switch", "disable_aop.yml", "-e", "rollout_api_retries=2", says="gave up after 3 attempts")
+    finally:
+        fleet.emulator("DELETE", "/faults")
+    m.case("enable_aop.yml (restore)", "enable_aop.yml", expect="ok")
+    m.case(
+        "disable_aop.yml killed after the first origin relaxed",
+        "disable_aop.yml",
+        expect="any",
+        during=kill_when(fleet, lambda: "optional" in fleet.stages().values(), "after the first origin relaxed"),
+    )
+    m.case("disable_aop.yml re-run after the kill", "disable_aop.yml", expect="ok")
+    check(fleet.tls_client_auth() == "off" and set(fleet.stages().values()) == {"optional"}, "the re-run completed the disable")
+    m.report("safety matrix: global AOP, enforced fleet, disable")
+
+
+def safety_relaxed_global(fleet):
+    """Global AOP off, every origin at optional: enable in every shape, killed and re-run."""
+    m = Matrix(fleet)
+    inv = unreachable_inventory(fleet)
+    first = list(fleet.info["origins"])[0]
+    refused_everywhere(m, "enable_aop.yml", unreachable_inv=inv)
+    m.case("enable_aop.yml --tags require", "enable_aop.yml", "--tags", "require", says="refusing to let these origins require", unchanged=True)
+    m.case(
+        "enable_aop.yml killed right after Cloudflare switched on",
+        "enable_aop.yml",
+        expect="any",
+        during=kill_when(fleet, lambda: fleet.tls_client_auth() == "on", "right after Cloudflare switched on"),
+    )
+    m.case("enable_aop.yml re-run after the kill", "enable_aop.yml", expect="ok")
+    check(set(fleet.stages().values()) == {"require"}, "the re-run completed the enable")
+    m.case("disable_aop.yml (back to relaxed)", "disable_aop.yml", expect="ok")
+    m.case("enable_aop.yml --tags cloudflare (origins at optional: safe)", "enable_aop.yml", "--tags", "cloudflare", expect="ok")
+    m.case("enable_aop.yml --limit <one origin>:localhost", "enable_aop.yml", "--limit", first + ":localhost", expect="ok")
+    m.case(
+        "disable_aop.yml --limit <one origin>:localhost (others unobserved)",
+        "disable_aop.yml",
+        "--limit",
+        first + ":localhost",
+        says="refusing to switch global AOP",
+    )
+    m.case("disable_aop.yml (back to relaxed)", "disable_aop.yml", expect="ok")
+    m.report("safety matrix: global AOP, relaxed fleet, enable")
 
 
 def pause_when_require(fleet, watch, pause):
@@ -619,7 +943,9 @@ def down(fleet):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("command", choices=["up", "enable", "verify", "safety", "disable", "zone", "hostname", "down", "_pause-when-require"])
+    ap.add_argument(
+        "command", choices=["up", "enable", "verify", "safety-enforced", "safety-relaxed", "disable", "zone", "hostname", "down", "_pause-when-require"]
+    )
     ap.add_argument("--state", required=True)
     ap.add_argument("--origins", default="")
     ap.add_argument("--watch")
@@ -632,8 +958,10 @@ def main(argv=None):
         enable(fleet)
     elif args.command == "verify":
         verify(fleet)
-    elif args.command == "safety":
-        safety(fleet)
+    elif args.command == "safety-enforced":
+        safety_enforced_global(fleet)
+    elif args.command == "safety-relaxed":
+        safety_relaxed_global(fleet)
     elif args.command == "disable":
         disable(fleet)
     elif args.command == "zone":

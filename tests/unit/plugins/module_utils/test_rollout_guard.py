@@ -32,7 +32,7 @@ def at(stage, *trusted):
     return {"stage": stage, "trusted_ca_sha256": list(trusted) if trusted else None}
 
 
-def decide(v, level, target, observed, hosts=None, force=False, hostnames=None, ca_subjects=None, unreachable=None):
+def decide(v, level, target, observed, hosts=None, force=False, hostnames=None, ca_subjects=None, unreachable=None, served=()):
     before = g.view_state(v)
     after = before if target == "current" else g.after_change(before, level, target, hostnames or [])
     return g.judge(
@@ -48,6 +48,7 @@ def decide(v, level, target, observed, hosts=None, force=False, hostnames=None, 
         level=level,
         ca_subjects=ca_subjects,
         current=target == "current",
+        served=served,
     )
 
 
@@ -55,9 +56,9 @@ def decide(v, level, target, observed, hosts=None, force=False, hostnames=None, 
 @pytest.mark.parametrize(
     "binding, zone, glob, expected",
     [
-        ({"enabled": True, "active": True}, True, True, "per_hostname"),
-        ({"enabled": False, "active": True}, True, True, "none"),  # disabled binding: no certificate even with zone-level on
-        ({"enabled": True, "active": False}, True, False, "zone_level"),  # pending binding: the next level applies
+        ({"enabled": True, "status": "active"}, True, True, "per_hostname"),
+        ({"enabled": False, "status": "active"}, True, True, "none"),  # disabled binding: no certificate even with zone-level on
+        ({"enabled": True, "status": "pending_deployment"}, True, False, "zone_level"),  # pending binding: the next level applies
         (None, True, True, "zone_level"),
         (None, False, True, "global"),
         (None, False, False, "none"),
@@ -129,7 +130,7 @@ def test_unbinding_a_hostname_falls_back_to_the_zone_default():
     v = view(tca="off", bindings=bindings, ours={"hostname": "h1"})
     required = {h: at("require", fp(OURS)) for h in HOSTS}
     out = decide(v, "hostname", "disabled", required, hostnames=["www.example.com"])
-    assert not out["allowed"] and out["after"] == ["none"]
+    assert not out["allowed"] and out["after"] == ["www.example.com: none"]
     relaxed = {h: at("optional", fp(OURS)) for h in HOSTS}
     assert decide(v, "hostname", "disabled", relaxed, hostnames=["www.example.com"])["allowed"]
 
@@ -139,7 +140,7 @@ def test_a_disabled_binding_presents_nothing_so_require_is_refused():
     zone = [{"id": "z1", "status": "active"}]
     v = view(zone_enabled=True, zone_certs=zone, bindings=bindings, ours={"zone_level": "z1", "hostname": "h1"})
     out = decide(v, "hostname", "current", {"web1": at("require", fp(OURS))}, hosts=["web1"], hostnames=["www.example.com"])
-    assert not out["allowed"] and out["after"] == ["none"]
+    assert not out["allowed"] and out["after"] == ["www.example.com: none"]
 
 
 # ------------------------------------------------------------------ require and rotation
@@ -189,3 +190,23 @@ def test_zone_level_off_falls_back_to_global_when_it_is_on():
     assert not out["allowed"] and out["after"] == ["global"]
     out = decide(v, "zone", "disabled", {h: at("require", fp(OURS), CF) for h in HOSTS})
     assert out["allowed"]
+
+
+def test_zone_level_require_refused_for_a_served_hostname_whose_binding_is_disabled():
+    # Zone-level AOP presents our certificate by default, but origin.test has a disabled per-hostname binding:
+    # Cloudflare sends origin.test's pulls no certificate, so its origins must not require one.
+    bindings = [{"hostname": "origin.test", "associated": True, "enabled": False, "status": "active", "cert_id": "h1"}]
+    zone = [{"id": "z1", "status": "active"}]
+    v = view(zone_enabled=True, zone_certs=zone, bindings=bindings, ours={"zone_level": "z1"})
+    planned = {"web1": at("require", fp(OURS))}
+    assert decide(v, "zone", "current", planned, hosts=["web1"])["allowed"]  # the default alone looks fine
+    out = decide(v, "zone", "current", planned, hosts=["web1"], served=["origin.test"])
+    assert not out["allowed"] and out["after"] == ["zone_level", "origin.test: none"]
+
+
+def test_switching_global_off_matters_only_where_it_is_what_is_presented():
+    # origin.test is bound to our per-hostname certificate: global off leaves it as it is, but the default changes.
+    bindings = [{"hostname": "origin.test", "associated": True, "enabled": True, "status": "active", "cert_id": "h1"}]
+    v = view(tca="on", bindings=bindings, ours={"hostname": "h1"})
+    out = decide(v, "global", "disabled", {h: at("optional", CF) for h in HOSTS}, served=["origin.test"])
+    assert out["allowed"] and out["before"] == ["global", "origin.test: per_hostname"] and out["after"] == ["none", "origin.test: per_hostname"]
