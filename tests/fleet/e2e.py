@@ -126,50 +126,28 @@ class Fleet:
 
     # -------------------------------------------------------------- playbooks
     def playbook(self, name, *extra, expect_ok=True, label=None, inventory="fleet.yml"):
-        env = dict(os.environ, CLOUDFLARE_API_TOKEN=self.token(), ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0")
-        # Every origin at once (the fleet has 7; the default of 5 forks runs each task twice), and no
-        # module file copies into the containers.
-        env.update(ANSIBLE_FORKS="10", ANSIBLE_PIPELINING="True")
-        env["PATH"] = BIN + os.pathsep + env.get("PATH", "")
-        cmd = [
-            os.path.join(BIN, "ansible-playbook"),
-            "-i",
-            self.path(inventory),
-            os.path.join(REPO, "playbooks", name),
-            "-e",
-            "@" + self.path("fleet-vars.yml"),
-        ]
-        cmd += list(extra)
         label = label or name
         log = self.path("run-%s.log" % re.sub(r"\W+", "-", label))
         started = time.time()
-        with open(log, "w") as fh:
-            proc = subprocess.run(cmd, env=env, stdout=fh, stderr=subprocess.STDOUT, check=False)
-        with open(log) as fh:
-            out = fh.read()
-        took = time.time() - started
-        print("  ansible-playbook %s %s -> rc=%d in %.0fs (log: %s)" % (name, " ".join(extra), proc.returncode, took, log))
-        if expect_ok and proc.returncode != 0:
+        rc, out = self.run_playbook(name, extra, inventory, log)
+        print("  ansible-playbook %s %s -> rc=%d in %.0fs (log: %s)" % (name, " ".join(extra), rc, time.time() - started, log))
+        if expect_ok and rc != 0:
             raise AssertionError("%s failed:\n%s" % (label, out[-6000:]))
-        if not expect_ok and proc.returncode == 0:
+        if not expect_ok and rc == 0:
             raise AssertionError("%s was expected to fail but passed:\n%s" % (label, out[-3000:]))
         return out
 
     def run_playbook(self, name, extra, inventory, log, during=None):
         """Run a playbook, optionally calling ``during(proc)`` while it runs; returns (rc, output)."""
         env = dict(os.environ, CLOUDFLARE_API_TOKEN=self.token(), ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0")
+        # Every origin at once (the fleet has 7; the default of 5 forks runs each task twice), and no
+        # module file copies into the containers.
         env.update(ANSIBLE_FORKS="10", ANSIBLE_PIPELINING="True")
         env["PATH"] = BIN + os.pathsep + env.get("PATH", "")
-        cmd = [
-            os.path.join(BIN, "ansible-playbook"),
-            "-i",
-            self.path(inventory),
-            os.path.join(REPO, "playbooks", name),
-            "-e",
-            "@" + self.path("fleet-vars.yml"),
-        ]
-        cmd += list(extra)
+        cmd = [os.path.join(BIN, "ansible-playbook"), "-i", self.path(inventory), os.path.join(REPO, "playbooks", name)]
+        cmd += ["-e", "@" + self.path("fleet-vars.yml")] + list(extra)
         with open(log, "w") as fh:
+            # Its own process group, so that a test can kill it (and its workers) as a killed controller would be.
             proc = subprocess.Popen(cmd, env=env, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True)
             if during is not None:
                 during(proc)
@@ -482,6 +460,20 @@ def zone_level(fleet):
     own, files = own_pki(fleet)
     zone = ["-e", "rollout_level=zone"]
     safety_disabled_binding(fleet, zone + files("gen1"), own)
+    m = Matrix(fleet)
+    fleet.emulator("POST", "/faults", {"kind": "status", "status": 503, "method": "PUT", "path": "/origin_tls_client_auth/settings"})
+    try:
+        m.case(
+            "enable_aop.yml zone-level: 503 storm at the switch",
+            "enable_aop.yml",
+            *(zone + files("gen1")),
+            "-e",
+            "rollout_api_retries=1",
+            says="gave up after 2 attempts",
+        )
+    finally:
+        fleet.emulator("DELETE", "/faults")
+    m.report("safety matrix: zone-level enable, 5xx at the switch")
     fleet.load_start("load-zone.json")
     time.sleep(1)
     try:
@@ -511,13 +503,19 @@ def zone_level(fleet):
         old = request(port, None, None, "1.3", pair=("%s/gen1.crt" % own, "%s/gen1.key" % own))[0]
         check(old in ("tls", 400), "%s no longer trusts the previous CA (%s)" % (origin, old))
 
-    print("disable zone-level AOP under load")
-    fleet.load_start("load-zone-off.json")
-    time.sleep(1)
-    try:
-        fleet.playbook("disable_aop.yml", *(zone + files("gen2")), label="zone-disable")
-    finally:
-        fleet.load_stop("load-zone-off.json")
+    print("disable zone-level AOP under load, killed half-way, then re-run without the client certificate or its key")
+    m = Matrix(fleet)
+    m.case(
+        "disable_aop.yml zone-level killed after the first origin relaxed",
+        "disable_aop.yml",
+        *(zone + files("gen2")),
+        expect="any",
+        during=kill_when(fleet, lambda: "optional" in fleet.stages().values(), "after the first origin relaxed"),
+    )
+    # Turning zone-level AOP off needs no certificate: an operator who lost the key (or disables because it
+    # leaked) gives only the CA.
+    m.case("disable_aop.yml zone-level re-run, no certificate or key", "disable_aop.yml", *(zone + ["-e", "rollout_ca_path=%s/gen2-ca.crt" % own]), expect="ok")
+    m.report("safety matrix: zone-level disable, killed and re-run")
     check(not fleet.zone_state()["zone_aop_enabled"], "zone-level AOP off")
     check(set(fleet.stages().values()) == {"optional"}, "every origin relaxed to optional")
     hostname_level(fleet)
@@ -787,6 +785,8 @@ def safety_zone(fleet, zone_args, rotate_args):
     refused_everywhere(m, "disable_aop.yml", zone_args, unreachable_inv=inv)
     refused_everywhere(m, "enable_aop.yml", zone_args, unreachable_inv=inv)
     refused_everywhere(m, "rotate_aop_certificate.yml", rotate_args, unreachable_inv=inv)
+    for tag in ("optional", "cloudflare", "gate", "require", "check"):
+        m.case("enable_aop.yml zone-level --tags %s" % tag, "enable_aop.yml", *zone_args, "--tags", tag, expect="ok", unchanged=True)
     m.case(
         "disable_aop.yml zone-level --tags cloudflare",
         "disable_aop.yml",
