@@ -24,8 +24,9 @@ command -v apt-get >/dev/null 2>&1 || die "chromium is not installed and apt-get
 
 say "installing Debian's chromium (apt-get)"
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq >/dev/null || die "apt-get update failed; check the apt sources"
-apt-get install -y -qq chromium fonts-dejavu-core >/dev/null || die "apt-get install chromium failed"
+# Wait for the dpkg lock rather than fail when another install (ensure-docker.sh) runs at the same time.
+apt-get -o DPkg::Lock::Timeout=600 update -qq >/dev/null || die "apt-get update failed; check the apt sources"
+apt-get -o DPkg::Lock::Timeout=600 install -y -qq chromium fonts-dejavu-core >/dev/null || die "apt-get install chromium failed"
 
 bin=$(found) || die "chromium still not found after installing Debian's chromium package"
 say "installed $bin ($("$bin" --version 2>/dev/null || echo 'version unknown'))"
