@@ -51,8 +51,8 @@ if ! command -v dockerd >/dev/null 2>&1; then
   Install a Docker engine with your distribution's package manager and run this again."
   say "installing Debian's docker.io (apt-get)"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >/dev/null || die "apt-get update failed; check the apt sources"
-  apt-get install -y -qq docker.io >/dev/null || die "apt-get install docker.io failed"
+  apt-get -o DPkg::Lock::Timeout=600 update -qq >/dev/null || die "apt-get update failed; check the apt sources"
+  apt-get -o DPkg::Lock::Timeout=600 install -y -qq docker.io >/dev/null || die "apt-get install docker.io failed"
 fi
 
 # Some images ship a client-only 'docker' (e.g. a newer CLI) without Debian's engine

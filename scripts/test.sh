@@ -2,11 +2,15 @@
 # The project's test driver. Installs and starts what it needs, then runs phases in order,
 # printing the time of each:
 #
-#   setup        project venv (.venv), pinned; newest Python >= 3.12, else 3.11
+#   setup        project venv (.venv), pinned; newest Python >= 3.12, else 3.11; Chromium (apt) for the
+#                HTML report's browser test
 #   lint         yamllint, ansible-lint (production profile), ruff, changelog fragments
 #   sanity       ansible-test sanity on a temporary ansible_collections/originpulls/aop tree
 #   unit         pytest tests/unit (API client against the emulator, certificate logic, ...)
 #   integration  pytest tests/integration (modules through ansible-playbook, collection build)
+#   docs         antsibull-docs lint-collection-docs --plugin-docs; the HTML docs site
+#                (scripts/docs.sh: sphinx-init + sphinx-build -W, into build/docs) and its check
+#                (tests/integration/test_docs_site.py)
 #   docker       Docker engine on demand + the locally built origin image
 #   molecule     every Molecule scenario under extensions/molecule
 #   compat       ansible-core 2.17 on Python 3.11: sanity, unit tests, one Molecule scenario
@@ -14,7 +18,7 @@
 #
 #   scripts/test.sh all            everything above (what 'make test' and CI run). After setup and
 #                                  lint, the checks that need no Docker (sanity, unit, integration,
-#                                  compat-checks) run in the background while the Docker phases run:
+#                                  docs, compat-checks) run in the background while the Docker phases run:
 #                                  the Molecule scenarios spend most of their time waiting (reloads,
 #                                  gates, paced load), so the two cores are otherwise half idle.
 #   scripts/test.sh lint unit      just these phases (what 'make quick' runs)
@@ -30,7 +34,7 @@ phases=("$@")
 background=()
 if [[ " ${phases[*]} " == *" all "* ]]; then
   phases=(setup lint docker molecule compat-molecule)
-  background=(sanity unit integration compat-checks)
+  background=(sanity unit integration docs compat-checks)
 fi
 
 declare -a timings=()
@@ -108,6 +112,8 @@ phase() {
       venv_main
       python -c 'import ansible, sys; print("python", sys.version.split()[0], "ansible-core", ansible.__version__)'
       bash scripts/setup-venv.sh compat >/dev/null
+      # The HTML report's browser test needs Chromium; installed here, before anything runs in parallel.
+      bash scripts/ensure-chromium.sh
       ;;
     lint)
       venv_main
@@ -127,10 +133,12 @@ phase() {
       ;;
     integration)
       venv_main
+      bash scripts/ensure-chromium.sh
       # Two pytest processes over alternating files: the tests spend their time in ansible-playbook
       # subprocesses, and these machines have two cores.
       local files=() one=() two=() i=0 rc1=0 rc2=0
-      mapfile -t files < <(ls tests/integration/test_*.py)
+      # test_docs_site.py reads the site that the docs phase builds: it runs there.
+      mapfile -t files < <(ls tests/integration/test_*.py | grep -v '/test_docs_site\.py$')
       for f in "${files[@]}"; do
         if (( i++ % 2 == 0 )); then one+=("$f"); else two+=("$f"); fi
       done
@@ -142,6 +150,12 @@ phase() {
       wait "$p2" || rc2=$?
       cat .cache/integration-1.log .cache/integration-2.log
       [[ $rc1 -eq 0 && $rc2 -eq 0 ]]
+      ;;
+    docs)
+      venv_main
+      antsibull-docs lint-collection-docs --plugin-docs --check-extra-docs-refs .
+      bash scripts/docs.sh "$here/build/docs"
+      AOP_DOCS_HTML="$here/build/docs/build/html" pytest_run tests/integration/test_docs_site.py
       ;;
     docker)
       images
@@ -180,7 +194,7 @@ phase() {
       )
       ;;
     *)
-      echo "unknown phase '$1' (phases: setup lint sanity unit integration docker molecule compat compat-checks compat-molecule, or all)" >&2
+      echo "unknown phase '$1' (phases: setup lint sanity unit integration docs docker molecule compat compat-checks compat-molecule, or all)" >&2
       return 2
       ;;
   esac
