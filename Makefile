@@ -1,5 +1,5 @@
 # originpulls.aop — developer entry points. Every target installs what it needs.
-.PHONY: test quick lint sanity unit integration molecule compat images demo demo-enable demo-disable demo-down bench clean help
+.PHONY: test quick lint sanity unit integration docs molecule compat images demo demo-enable demo-disable demo-down bench clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' Makefile | sed 's/:.*## /\t/'
@@ -21,6 +21,9 @@ unit:  ## pytest unit tests
 
 integration:  ## modules through ansible-playbook against the emulator; collection build
 	bash scripts/test.sh integration
+
+docs:  ## the HTML docs site (modules, roles, inventory plugin, rollout guide) in build/docs/build/html
+	bash scripts/test.sh docs
 
 molecule:  ## every Molecule scenario (Docker origins)
 	bash scripts/test.sh molecule
@@ -46,5 +49,5 @@ demo-down:  ## stop the demo fleet
 bench:  ## benchmark ratios on a fleet of Docker origins (N=8; BENCH_ORIGINS=24 for more)
 	bash scripts/bench.sh
 
-clean:  ## remove the venvs and caches (images stay; docker rmi them by hand)
-	rm -rf .venv .venv-compat .cache
+clean:  ## remove the venvs, caches and built docs (images stay; docker rmi them by hand)
+	rm -rf .venv .venv-compat .cache build
