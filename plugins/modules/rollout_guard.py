@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: rollout_guard
 short_description: Refuse a Cloudflare AOP switch that would leave an origin requiring a certificate it is not sent
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - The safety check that the rollout runs right before it changes what Cloudflare presents to the origins
     (global C(tls_client_auth), zone-level AOP and its certificates, per-hostname bindings).

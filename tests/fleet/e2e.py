@@ -294,10 +294,20 @@ def enable(fleet):
     print("enable_aop under load through the edge")
     fleet.load_start("load-enable.json")
     time.sleep(1)
+    report = fleet.path("report-enable.json")
     try:
-        out = fleet.playbook("enable_aop.yml")
+        out = fleet.playbook("enable_aop.yml", "-e", "rollout_report_path=%s" % report)
     finally:
         fleet.load_stop("load-enable.json")
+    with open(report) as fh:
+        rep = json.load(fh)
+    check(
+        rep["level"] == "global"
+        and rep["cloudflare"]["tls_client_auth"] == "on"
+        and set(rep["origins"]) == set(fleet.info["origins"])
+        and all(o["stage"] == "require" and o["direct_request"]["refused"] for o in rep["origins"].values()),
+        "the JSON run report says every origin requires and refused the direct request, Cloudflare on",
+    )
     print("\n".join(line for line in out.splitlines() if line.strip().startswith(('"origin', '"aop-fleet', '"cloudflare'))))
     check(fleet.tls_client_auth() == "on", "Cloudflare tls_client_auth is on")
     check(set(fleet.stages().values()) == {"require"}, "every origin is at require: %s" % fleet.stages())
