@@ -50,7 +50,6 @@ PROXY_HINT = "check the proxy settings (HTTPS_PROXY, NO_PROXY) and api_url (%s)"
 TLS_HINT = "check api_url (%s), or give ca_path for a private endpoint or a TLS-inspecting proxy"
 
 SSL_MODES_FOR_AOP = ("full", "strict", "origin_pull")
-SSL_MODE_ORDER = ("off", "flexible", "full", "strict", "origin_pull")
 
 # Hints for the errors operators hit most often, by Cloudflare error code.
 ERROR_HINTS = {
@@ -391,17 +390,6 @@ class CloudflareClient:
 
     def set_setting(self, zone_id, setting, value):
         return self.request("PATCH", "/zones/%s/settings/%s" % (zone_id, setting), body={"value": value})["result"]
-
-
-def ssl_mode_allows_aop(mode):
-    return mode in SSL_MODES_FOR_AOP
-
-
-def ssl_mode_at_least(mode, minimum):
-    """True when ``mode`` is ``minimum`` or stronger ("Full or higher" is never an equality test)."""
-    if mode not in SSL_MODE_ORDER or minimum not in SSL_MODE_ORDER:
-        return False
-    return SSL_MODE_ORDER.index(mode) >= SSL_MODE_ORDER.index(minimum)
 
 
 def _decode(response):

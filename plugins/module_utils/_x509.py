@@ -21,7 +21,6 @@ except ImportError:  # pragma: no cover
 
 # Cloudflare's global AOP CA (authenticated_origin_pull_ca.pem): SHA-256 of the DER certificate.
 CLOUDFLARE_AOP_CA_SHA256 = "9A:1A:C2:B4:BE:15:F9:F2:7E:EE:20:A7:34:CB:A4:E9:89:8F:61:00:1B:3B:D7:C8:4B:69:B5:6A:3E:25:A2:B9"
-CLOUDFLARE_AOP_CA_CN = "origin-pull.cloudflare.net"
 # Certificates operators mistake for it (real, public; see tests/unit/files/not-the-aop-ca).
 KNOWN_MISTAKES = {
     "06:24:65:EE:A1:44:01:F4:8B:E7:D9:A8:73:F2:EE:67:4F:96:80:65:84:22:5D:50:C0:4F:76:1D:44:80:B8:BA": (

@@ -90,13 +90,6 @@ MAX_PER_CERTIFICATE = 100
 HOSTNAME = re.compile(r"^(?=.{1,255}$)(\*\.)?([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z0-9-]{2,63}$")
 
 
-def describe(binding):
-    """One line per association for the diff ('' when there is none)."""
-    if not binding or binding.get("enabled") is None or not binding.get("cert_id"):
-        return ""
-    return "%s enabled=%s" % (binding["cert_id"], binding["enabled"])
-
-
 def main():
     module = cloudflare_module(
         dict(

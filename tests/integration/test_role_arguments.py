@@ -63,3 +63,12 @@ def test_traefik_needs_a_host_name_to_prove_each_change():
     _name, host = failure(res)
     assert "traefik_origin_vhosts is empty" in host["msg"]
     assert not any("CA" in t or "Write" in t for t in ran(res))
+
+
+@pytest.mark.parametrize("prefix", ["nginx_origin", "apache_origin"])
+def test_nginx_and_apache_refuse_an_empty_vhost_list(prefix):
+    # Documented as required; with none, the role would write a snippet that nothing includes and report success.
+    res = run_tasks([role(prefix, **{prefix + "_stage": "require", prefix + "_vhosts": []})])
+    _name, host = failure(res)
+    assert "%s_vhosts is empty" % prefix in host["msg"] and "Nothing was changed" in host["msg"]
+    assert not any("CA" in t or "Write" in t for t in ran(res))

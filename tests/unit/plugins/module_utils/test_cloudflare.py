@@ -404,6 +404,7 @@ def test_zone_in_two_accounts_needs_account_id(emulator, zone_id):
     assert emulator.log[-1]["query"]["account.id"] == "c" * 32
 
 
-def test_ssl_mode_helpers():
-    assert [m for m in cf.SSL_MODE_ORDER if cf.ssl_mode_allows_aop(m)] == ["full", "strict", "origin_pull"]
-    assert cf.ssl_mode_at_least("strict", "full") and not cf.ssl_mode_at_least("flexible", "full")
+def test_ssl_modes_that_let_aop_apply():
+    # "Full or higher" - never an equality test.
+    assert cf.SSL_MODES_FOR_AOP == ("full", "strict", "origin_pull")
+    assert not {"off", "flexible"} & set(cf.SSL_MODES_FOR_AOP)
