@@ -827,14 +827,6 @@ def safety_zone(fleet, zone_args, rotate_args):
     )
     m.case("enable_aop.yml zone-level (restore)", "enable_aop.yml", *zone_args, expect="ok")
     m.case(
-        "rotate_aop_certificate.yml: an origin unreachable",
-        "rotate_aop_certificate.yml",
-        *rotate_args,
-        says="could not reach or check",
-        inventory=inv,
-        unchanged=True,
-    )
-    m.case(
         "rotate_aop_certificate.yml --limit <one origin>:localhost",
         "rotate_aop_certificate.yml",
         *rotate_args,
