@@ -308,7 +308,8 @@ def enable(fleet):
         and all(o["stage"] == "require" and o["direct_request"]["refused"] for o in rep["origins"].values()),
         "the JSON run report says every origin requires and refused the direct request, Cloudflare on",
     )
-    print("\n".join(line for line in out.splitlines() if line.strip().startswith(('"origin', '"aop-fleet', '"cloudflare'))))
+    names = tuple('"%s' % n for n in fleet.info["origins"])
+    print("\n".join(line for line in out.splitlines() if line.strip().startswith(('"origin', '"cloudflare') + names)))
     check(fleet.tls_client_auth() == "on", "Cloudflare tls_client_auth is on")
     check(set(fleet.stages().values()) == {"require"}, "every origin is at require: %s" % fleet.stages())
     for origin in fleet.info["origins"]:
