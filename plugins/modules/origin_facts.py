@@ -59,6 +59,35 @@ options:
       - Servers that log no issuer (Caddy, Traefik) count every verified certificate as verified.
     type: str
     default: ""
+  gate:
+    description:
+      - Judge the counts since O(log_since) against these thresholds (the rollout's verification gate) and
+        return the verdict as RV(gate).
+    type: dict
+    suboptions:
+      min_verified:
+        description: Met once at least this many pulls came with a verified certificate.
+        type: int
+        default: 5
+      max_unverified:
+        description: Failed once more than this many came without a certificate.
+        type: int
+        default: 0
+      max_failed:
+        description: Failed once more than this many came with a certificate that failed verification.
+        type: int
+        default: 0
+  wait_timeout:
+    description:
+      - With O(gate), look again every O(wait_interval) seconds, for at most this many seconds, while the verdict
+        is V(waiting), printing one progress line per look (verified / needed, unverified, failed, time left).
+      - The waiting is done on the controller by the module's action plugin, one whole module run per look. V(0) - one look.
+    type: int
+    default: 0
+  wait_interval:
+    description: Seconds between two looks while waiting (O(wait_timeout)).
+    type: int
+    default: 5
 """
 
 EXAMPLES = r"""
@@ -66,6 +95,17 @@ EXAMPLES = r"""
   originpulls.aop.origin_facts:
     log_since: "{{ aop_toggle_time }}"
   register: origin
+
+- name: Wait (at most 5 minutes) until 5 pulls arrived with a verified certificate, none without one
+  originpulls.aop.origin_facts:
+    config_test: false
+    log_since: "{{ aop_toggle_time }}"
+    gate:
+      min_verified: 5
+      max_unverified: 0
+    wait_timeout: 300
+  register: gate
+  failed_when: gate.gate.verdict != 'met'
 """
 
 RETURN = r"""
@@ -104,6 +144,18 @@ counts:
   returned: when O(log_since) is set
   type: dict
   sample: {"verified": 120, "unverified": 0, "other_issuer": 0, "failed": 0, "total": 120, "last": "2026-11-28T10:01:02+00:00"}
+gate:
+  description:
+    - The verdict on the counts (V(met), V(failed) - too many unverified or failed pulls, V(waiting) - neither yet)
+      and the thresholds it was judged against. The module never fails on the verdict; the caller decides.
+  returned: when O(gate) and O(log_since) are set
+  type: dict
+  sample: {"verdict": "met", "thresholds": {"min_verified": 5, "max_unverified": 0, "max_failed": 0}}
+looks:
+  description: How many times the log was read (more than one while O(wait_timeout) waited).
+  returned: success
+  type: int
+  sample: 3
 now:
   description: The origin's clock (UTC, ISO 8601), for a later O(log_since).
   returned: success
@@ -217,6 +269,16 @@ def main():
             server_names=dict(type="list", elements="str", default=[]),
             issuer_contains=dict(type="str", default=""),
             issuer_cn=dict(type="str", default=""),
+            gate=dict(
+                type="dict",
+                options=dict(
+                    min_verified=dict(type="int", default=5),
+                    max_unverified=dict(type="int", default=0),
+                    max_failed=dict(type="int", default=0),
+                ),
+            ),
+            wait_timeout=dict(type="int", default=0),
+            wait_interval=dict(type="int", default=5),
         ),
         supports_check_mode=True,
     )
@@ -278,7 +340,20 @@ def main():
             issuer_cn_is=p["issuer_cn"] or None,
         )
         result["log_path"] = log_path
+        if p["gate"]:
+            result["gate"] = judge(result["counts"], p["gate"])
     module.exit_json(**result)
+
+
+def judge(counts, thresholds):
+    """The gate's verdict on the counts: met, failed (too many unverified or failed pulls) or waiting."""
+    if counts["unverified"] > thresholds["max_unverified"] or counts["failed"] > thresholds["max_failed"]:
+        verdict = "failed"
+    elif counts["verified"] >= thresholds["min_verified"]:
+        verdict = "met"
+    else:
+        verdict = "waiting"
+    return dict(verdict=verdict, thresholds=dict(thresholds))
 
 
 if __name__ == "__main__":

@@ -75,7 +75,9 @@ def run_tasks(tasks, check=False, diff=False, env=None, verbosity=0, callback="a
     data = {}
     if callback.endswith("json"):
         try:
-            data = json.loads(proc.stdout)
+            # Progress lines that action plugins print while waiting come before the JSON document.
+            start = proc.stdout.find("{") if proc.stdout.startswith("{") else proc.stdout.find("\n{") + 1
+            data = json.loads(proc.stdout[start:] if start > 0 or proc.stdout.startswith("{") else proc.stdout)
         except ValueError:
             raise AssertionError("ansible-playbook printed no JSON (rc=%s):\n%s\n%s" % (proc.returncode, proc.stdout[-3000:], proc.stderr[-3000:]))
     return PlayResult(proc, data)

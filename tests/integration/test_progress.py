@@ -1,0 +1,122 @@
+"""Long waits show progress: the rollout's gate prints its counts, a certificate upload its status.
+
+Both waits run on the controller in the modules' action plugins, one whole module run per look.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from conftest import TOKEN
+
+from helpers.ansible import run_tasks
+
+LINE = (
+    'time=%s server=origin.test host=origin.test addr=10.0.0.1 status=200 verify=%s s_dn="CN=edge" '
+    'i_dn="CN=origin-pull.test" serial=01 proto=TLSv1.3 request="GET / HTTP/1.1"\n'
+)
+
+
+def now():
+    return time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
+
+
+def gate_task(log, since, timeout):
+    return {
+        "name": "gate",
+        "originpulls.aop.origin_facts": {
+            "server": "nginx",
+            "config_test": False,
+            "log_path": str(log),
+            "stage_file": str(log) + ".stage",
+            "log_since": since,
+            "gate": {"min_verified": 3, "max_unverified": 0},
+            "wait_timeout": timeout,
+            "wait_interval": 1,
+        },
+        "register": "g",
+    }
+
+
+def test_the_gate_waits_for_the_counts_and_prints_them(tmp_path):
+    log = tmp_path / "aop.log"
+    since = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 5))
+    log.write_text(LINE % (now(), "SUCCESS"))
+
+    def more():
+        time.sleep(4)
+        with open(log, "a") as fh:
+            fh.write(LINE % (now(), "SUCCESS") * 2)
+
+    writer = threading.Thread(target=more)
+    writer.start()
+    res = run_tasks([gate_task(log, since, 60)], callback="ansible.builtin.default", extra_args=["-v"])
+    writer.join()
+    assert res.rc == 0, res.stdout[-3000:]
+    assert "gate [localhost]: 1 verified of 3 needed, 0 unverified (at most 0), 0 failed (at most 0)" in res.stdout
+    assert "FAILED - RETRYING" not in res.stdout
+    res = run_tasks([gate_task(log, since, 60)])
+    out = res.task("gate")
+    assert out["gate"]["verdict"] == "met" and out["counts"]["verified"] == 3 and out["looks"] == 1
+
+
+def test_the_gate_stops_at_once_on_an_unverified_pull_and_after_the_timeout(tmp_path):
+    log = tmp_path / "aop.log"
+    since = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 5))
+    log.write_text(LINE % (now(), "SUCCESS"))
+    started = time.monotonic()
+    out = run_tasks([gate_task(log, since, 3)]).task("gate")
+    assert out["gate"]["verdict"] == "waiting" and out["looks"] >= 2 and not out.get("failed")
+    assert time.monotonic() - started < 30
+    log.write_text(LINE % (now(), "NONE"))
+    out = run_tasks([gate_task(log, since, 60)]).task("gate")
+    assert out["gate"]["verdict"] == "failed" and out["looks"] == 1
+
+
+def test_a_certificate_upload_prints_its_status_while_cloudflare_deploys_it(emulator, zone_id, tmp_path):
+    emulator.state.activation_delay = 7
+    tasks = [
+        {"name": "pki", "originpulls.aop.origin_pull_client_pki": {"path": str(tmp_path), "name": "aop"}},
+        {
+            "name": "upload",
+            "originpulls.aop.origin_tls_client_auth": {
+                "zone_id": zone_id,
+                "api_url": emulator.url,
+                "api_token": TOKEN,
+                "certificate_path": str(tmp_path / "aop.crt"),
+                "private_key_path": str(tmp_path / "aop.key"),
+                "wait_timeout": 60,
+            },
+            "register": "up",
+        },
+        {"name": "show", "ansible.builtin.debug": {"msg": "STATUS={{ up.certificate.status }} CHANGED={{ up.changed }}"}},
+    ]
+    res = run_tasks(tasks, callback="ansible.builtin.default")
+    assert res.rc == 0, res.stdout[-3000:]
+    assert "is pending_deployment at Cloudflare;" in res.stdout
+    assert "STATUS=active CHANGED=True" in res.stdout
+    # One upload, whatever the number of looks; the looks were reads.
+    assert len([e for e in emulator.log if e["method"] == "POST"]) == 1
+
+
+def test_a_certificate_that_does_not_deploy_in_time_fails_with_what_to_do(emulator, zone_id, tmp_path):
+    emulator.state.activation_delay = 600
+    tasks = [
+        {"name": "pki", "originpulls.aop.origin_pull_client_pki": {"path": str(tmp_path), "name": "aop"}},
+        {
+            "name": "upload",
+            "originpulls.aop.origin_tls_client_auth": {
+                "zone_id": zone_id,
+                "api_url": emulator.url,
+                "api_token": TOKEN,
+                "certificate_path": str(tmp_path / "aop.crt"),
+                "private_key_path": str(tmp_path / "aop.key"),
+                "wait_timeout": 3,
+            },
+            "ignore_errors": True,
+        },
+    ]
+    out = run_tasks(tasks).task("upload")
+    assert out["failed"] and "is still 'pending_deployment' after 3s; it stays uploaded - run again" in out["msg"]
+    assert len([e for e in emulator.log if e["method"] == "POST"]) == 1
