@@ -36,7 +36,9 @@ probe() {
     [[ -x "$c" ]] || continue
     # Print the real interpreter (not a pyenv shim, nor the python of an active virtualenv, which may
     # be the very venv this script is about to recreate) with its version.
-    "$c" -c 'import sys, venv; print("%d.%d %s" % (sys.version_info[0], sys.version_info[1], getattr(sys, "_base_executable", sys.executable)))' \
+    # The real path: with a venv active, python3.13 and python3 name the same interpreter by two paths,
+    # and the venv's recorded inputs must not change with PATH (that would rebuild the venv).
+    "$c" -c 'import os, sys, venv; print("%d.%d %s" % (sys.version_info[0], sys.version_info[1], os.path.realpath(getattr(sys, "_base_executable", sys.executable))))' \
       2>/dev/null || continue
   done < <(candidates) | sort -t' ' -k1,1 -u | sort -t. -k1,1n -k2,2n
 }
