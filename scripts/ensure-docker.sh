@@ -35,6 +35,15 @@ if [[ "${1:-}" == "--stop" ]]; then
   exit 0
 fi
 
+# Every test origin runs systemd (plus nginx, Traefik's file watcher, ...), and each takes inotify
+# instances from the same per-user kernel limit as the host. The default (128) runs out with a couple
+# of fleets up: Traefik then fails to watch its dynamic directory ("couldn't initialize inotify: too many
+# open files") and never serves its routes. Raise it when it is low and we may.
+inotify=/proc/sys/fs/inotify/max_user_instances
+if [[ -w $inotify && $(cat "$inotify") -lt 1024 ]]; then
+  echo 1024 >"$inotify" 2>/dev/null && say "raised fs.inotify.max_user_instances to 1024 (systemd test origins)" || true
+fi
+
 if daemon_answers; then
   say "daemon reachable: $(docker version --format 'server {{.Server.Version}}' 2>/dev/null)"
   exit 0

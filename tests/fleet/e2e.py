@@ -23,6 +23,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 
@@ -149,9 +150,15 @@ class Fleet:
         with open(log, "w") as fh:
             # Its own process group, so that a test can kill it (and its workers) as a killed controller would be.
             proc = subprocess.Popen(cmd, env=env, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True)
+            follower = None
+            if os.environ.get("AOP_PROGRESS"):
+                follower = threading.Thread(target=follow, args=(log, proc), daemon=True)
+                follower.start()
             if during is not None:
                 during(proc)
             rc = proc.wait(timeout=900)
+            if follower is not None:
+                follower.join(timeout=5)
         with open(log) as fh:
             return rc, fh.read()
 
@@ -192,6 +199,26 @@ def free_port():
     port = s.getsockname()[1]
     s.close()
     return port
+
+
+PROGRESS = re.compile(r"^PLAY \[(?P<play>.*?)\]|^\s+(?P<wait>(gate|certificate) \[.*)|^(?P<fatal>fatal: .{0,300})")
+
+
+def follow(log, proc):
+    """Print the run's progress from its log while it runs: each play, each waiting line, each failure."""
+    with open(log) as fh:
+        while True:
+            line = fh.readline()
+            if not line:
+                if proc.poll() is not None:
+                    return
+                time.sleep(0.3)
+                continue
+            m = PROGRESS.match(line)
+            if m and m.group("play"):
+                print("    > %s" % m.group("play"), flush=True)
+            elif m:
+                print("      %s" % (m.group("wait") or m.group("fatal")).strip(), flush=True)
 
 
 def check(cond, what):
