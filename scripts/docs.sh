@@ -32,7 +32,7 @@ cat >>"$dest/conf.py" <<'PY'
 # Added by scripts/docs.sh: offline build.
 intersphinx_mapping = {}
 nitpick_ignore_regex = [
-    (r"(std:)?ref", r"common_return_values|ansible_configuration_settings"),
+    (r"(std:)?ref", r"common_return_values|ansible_configuration_settings|action_plugins"),
     (r"(std:)?envvar", r"ANSIBLE_[A-Z0-9_]+"),
 ]
 PY
