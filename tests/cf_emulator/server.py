@@ -212,6 +212,9 @@ class Emulator:
         kinds: ``status`` (status, code, message, retry_after), ``delay`` (seconds,
         then a normal answer), ``drop`` (close the connection without answering).
         ``times``: how many requests it applies to (None: until cleared).
+        ``after_change=True``: the request is carried out first (a certificate stored, a
+        setting written) and only its answer is the fault - Cloudflare did the work but the
+        client never hears of it.
         """
         with self.lock:
             self.faults.append({"kind": kind, "method": method, "path": path, "times": times, "params": params})
@@ -339,32 +342,9 @@ class _Handler(BaseHTTPRequestHandler):
             emu.log.append(entry)
 
         fault = emu._take_fault(method, entry["path"])
-        if fault:
-            entry["fault"] = fault["kind"]
-            p = fault["params"]
-            if fault["kind"] == "drop":
-                entry["status"] = "dropped"
-                self.close_connection = True
-                try:
-                    self.connection.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-                return None
-            if fault["kind"] == "delay":
-                time.sleep(float(p.get("seconds", 5)))
-            elif fault["kind"] == "status":
-                status = int(p.get("status", 500))
-                code = int(p.get("code", {429: 10013, 500: 1005, 502: 1005, 503: 1005}.get(status, 1005)))
-                message = p.get("message") or {429: "Rate limited. Please wait and consider throttling your request speed", 500: "Internal Server Error"}.get(
-                    status, "Service unavailable"
-                )
-                body = {"success": False, "errors": [{"code": code, "message": message}], "messages": [], "result": None}
-                headers = {"Retry-After": str(p["retry_after"])} if "retry_after" in p else {}
-                entry["status"] = status
-                op, _params = emu.contract.route(method, api_path or "")
-                problems = emu.contract.check_response(op, status, body) if (op and status < 500) else emu.contract.check_failure_envelope(body)
-                self._note(problems, "response", entry)
-                return self._send(status, body, headers)
+        late = fault if fault and fault["params"].get("after_change") else None
+        if fault and not late and self._fault(fault, entry, api_path):
+            return None
 
         if api_path is None:
             return self._fail(entry, None, ApiError(404, 7000, "No route for that URI"))
@@ -386,11 +366,46 @@ class _Handler(BaseHTTPRequestHandler):
                 result, extra = _Routes(emu.state).call(op, params, query, json.loads(raw) if raw else None)
         except ApiError as err:
             return self._fail(entry, op, err)
+        if late:
+            # The change is made (a certificate stored, a setting written), then the answer goes wrong.
+            entry["fault"] = late["kind"] + " after the change"
+            if self._fault(late, entry, api_path):
+                return None
         body = {"success": True, "errors": [], "messages": [], "result": result}
         body.update(extra)
         entry["status"] = 200
         self._note(emu.contract.check_response(op, 200, body), "response", entry)
         return self._send(200, body)
+
+    def _fault(self, fault, entry, api_path):
+        """Answer with an injected fault; False when the normal answer still follows (a delay)."""
+        emu = self.emulator
+        entry["fault"] = entry["fault"] or fault["kind"]
+        p = fault["params"]
+        if fault["kind"] == "drop":
+            entry["status"] = "dropped"
+            self.close_connection = True
+            try:
+                self.connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            return True
+        if fault["kind"] == "delay":
+            time.sleep(float(p.get("seconds", 5)))
+            return False
+        status = int(p.get("status", 500))
+        code = int(p.get("code", {429: 10013, 500: 1005, 502: 1005, 503: 1005}.get(status, 1005)))
+        message = p.get("message") or {429: "Rate limited. Please wait and consider throttling your request speed", 500: "Internal Server Error"}.get(
+            status, "Service unavailable"
+        )
+        body = {"success": False, "errors": [{"code": code, "message": message}], "messages": [], "result": None}
+        headers = {"Retry-After": str(p["retry_after"])} if "retry_after" in p else {}
+        entry["status"] = status
+        op, _params = emu.contract.route(entry["method"], api_path or "")
+        problems = emu.contract.check_response(op, status, body) if (op and status < 500) else emu.contract.check_failure_envelope(body)
+        self._note(problems, "response", entry)
+        self._send(status, body, headers)
+        return True
 
     def _fail(self, entry, op, err):
         item = {"code": err.code, "message": err.message}

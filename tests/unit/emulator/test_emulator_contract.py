@@ -83,7 +83,8 @@ def test_nonconforming_request_is_a_violation(emulator, zone_id):
 
 
 def test_unknown_query_parameter_is_a_violation(emulator, zone_id):
-    _call(emulator, "GET", "/zones/%s/origin_tls_client_auth" % zone_id, params={"page": 1})
+    # The enablement is no list: it declares no page (the certificate lists do: patch 29 and 30).
+    _call(emulator, "GET", "/zones/%s/origin_tls_client_auth/settings" % zone_id, params={"page": 1})
     assert any("unknown query parameter 'page'" in v for v in emulator.violations)
     emulator.expected_violations = len(emulator.violations)
 
