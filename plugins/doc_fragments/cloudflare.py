@@ -73,9 +73,13 @@ options:
     description: Verify the API's TLS certificate.
     type: bool
     default: true
-  ca_path:
-    description: A CA bundle to verify the API's certificate with (a private proxy or emulator).
+  api_ca_path:
+    description:
+      - A CA bundle to verify the API's certificate with (a private proxy or emulator).
+      - Not the origin-pull CA that origins trust (the roles' C(*_ca_path) variables).
+      - The old name O(ca_path) still works as an alias.
     type: path
+    aliases: [ca_path]
 attributes:
   action_group:
     description: Use C(group/originpulls.aop.cloudflare) in C(module_defaults) to set defaults for this module.

@@ -120,9 +120,12 @@ options:
     description: Verify the API's TLS certificate.
     type: bool
     default: true
-  ca_path:
-    description: A CA bundle to verify the API's certificate with (a private proxy or emulator).
+  api_ca_path:
+    description:
+      - A CA bundle to verify the API's certificate with (a private proxy or emulator).
+      - The old name O(ca_path) still works as an alias.
     type: path
+    aliases: [ca_path]
 notes:
   - The file must be named C(cloudflare.yml) or C(cloudflare.yaml), or end with it (C(prod.cloudflare.yml)).
   - An origin in DNS is not necessarily an origin you manage - compare it with your own inventory (the
@@ -169,56 +172,27 @@ from ansible.errors import AnsibleParserError
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 
 from ansible_collections.originpulls.aop.plugins.module_utils._aop_precedence import LEVELS, effective_level
-from ansible_collections.originpulls.aop.plugins.module_utils._cloudflare import CloudflareClient, CloudflareError
+from ansible_collections.originpulls.aop.plugins.module_utils._cloudflare import CloudflareClient, connection_problems
+from ansible_collections.originpulls.aop.plugins.module_utils._cloudflare_api import CloudflareApi
+from ansible_collections.originpulls.aop.plugins.module_utils._cloudflare_errors import CloudflareError
 
 LEVEL_GROUPS = {"per_hostname": "aop_hostname", "zone_level": "aop_zone_level", "global": "aop_global", "none": "aop_none"}
-ZONES_PER_PAGE = 50  # the schema's maximum for GET /zones
-MAX_PAGES = 100000
-
-
-def list_all(client, path, params=None, per_page=100):
-    """Every item of a paginated list, following ``result_info``.
-
-    Stops at ``total_pages`` when Cloudflare sends it; otherwise (the schema of the DNS records list
-    declares only ``page``, ``per_page``, ``count`` and ``total_count``, and ``total_count`` counts
-    the records "without any search parameters") at the first page shorter than its ``per_page``.
-    """
-    items = []
-    page = 1
-    while page <= MAX_PAGES:
-        query = dict(params or {})
-        query.update({"page": page, "per_page": per_page})
-        envelope = client.request("GET", path, params=query)
-        result = envelope.get("result") or []
-        items.extend(result)
-        info = envelope.get("result_info") or {}
-        size = int(info.get("per_page") or per_page)
-        total_pages = info.get("total_pages")
-        if total_pages is not None:
-            if page >= int(total_pages):
-                return items
-        elif len(result) < size:
-            return items
-        if not result:
-            return items
-        page += 1
-    raise CloudflareError("GET %s: more than %d pages; stopped" % (path, MAX_PAGES))
 
 
 def group_name(text):
     return re.sub(r"[^A-Za-z0-9_]", "_", text)
 
 
-def collect(client, zones, account_id, record_types, per_page):
+def collect(api, zones, account_id, record_types, per_page):
     """Read everything the inventory needs from Cloudflare; JSON-serialisable (it is what is cached)."""
     if zones:
         targets = []
         for name in zones:
-            zid = client.zone_id(zone=name, account_id=account_id)
+            zid = api.zone_id(zone=name, account_id=account_id)
             if zid not in [t["id"] for t in targets]:
                 targets.append({"id": zid, "name": name.strip().rstrip(".").lower()})
     else:
-        targets = [{"id": z["id"], "name": z["name"]} for z in list_all(client, "/zones", {"account.id": account_id}, ZONES_PER_PAGE)]
+        targets = [{"id": z["id"], "name": z["name"]} for z in api.zones(account_id)]
     out = []
     for zone in targets:
         zid = zone["id"]
@@ -227,27 +201,22 @@ def collect(client, zones, account_id, record_types, per_page):
             params["type"] = record_types[0]
         records = [
             {k: r.get(k) for k in ("id", "name", "type", "content")}
-            for r in list_all(client, "/zones/%s/dns_records" % zid, params, per_page)
+            for r in api.dns_records(zid, params, per_page)
             if r.get("proxied") is True and r.get("type") in record_types
         ]
         if not records:  # no origin of this zone in the inventory: its AOP settings do not matter
             out.append({"id": zid, "name": zone["name"], "records": []})
             continue
-        base = "/zones/%s/origin_tls_client_auth" % zid
-        tls_client_auth = client.get_setting(zid, "tls_client_auth").get("value")
-        ssl_mode = client.get_setting(zid, "ssl").get("value")
-        enabled = bool((client.get(base + "/settings") or {}).get("enabled"))
-        zone_level = enabled and any(c.get("status") == "active" for c in client.get(base) or [])
+        tls_client_auth = api.setting(zid, "tls_client_auth").get("value")
+        ssl_mode = api.setting(zid, "ssl").get("value")
+        enabled = api.zone_aop_enabled(zid)
+        zone_level = enabled and any(c.get("status") == "active" for c in api.certificates(zid, "zone"))
         bindings = {}
-        if records and client.get(base + "/hostnames/certificates"):
+        if api.certificates(zid, "hostname"):
             for hostname in sorted({r["name"] for r in records}):
-                try:
-                    binding = client.get(base + "/hostnames/%s" % hostname)
-                except CloudflareError as exc:
-                    if exc.status == 404:
-                        continue
-                    raise
-                bindings[hostname] = {k: binding.get(k) for k in ("cert_id", "enabled", "status")}
+                binding = api.hostname_binding(zid, hostname)
+                if binding is not None:
+                    bindings[hostname] = {k: binding.get(k) for k in ("cert_id", "enabled", "status")}
         out.append(
             {
                 "id": zid,
@@ -339,11 +308,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         self._populate(data)
 
     def _client(self):
-        for name in ("connect_timeout", "timeout", "retry_max_delay", "retry_max_total"):
-            if self.get_option(name) <= 0:
-                raise AnsibleParserError("%s must be a positive number of seconds, not %s" % (name, self.get_option(name)))
-        if self.get_option("retries") < 0:
-            raise AnsibleParserError("retries must be 0 or more, not %s" % self.get_option("retries"))
+        for problem in connection_problems(self.get_option):
+            raise AnsibleParserError(problem)
         return CloudflareClient(
             api_url=self._templated("api_url"),
             api_token=self._templated("api_token") or None,
@@ -355,7 +321,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             retry_max_delay=self.get_option("retry_max_delay"),
             retry_max_total=self.get_option("retry_max_total"),
             validate_certs=self.get_option("validate_certs"),
-            ca_path=self.get_option("ca_path"),
+            ca_path=self.get_option("api_ca_path"),
             user_agent_extra="inventory/cloudflare",
         )
 
@@ -375,8 +341,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         if per_page < 1:
             raise AnsibleParserError("per_page must be 1 or more, not %s" % per_page)
         try:
-            client = self._client()
-            return collect(client, zones, account_id, list(self.get_option("record_types")), per_page)
+            api = CloudflareApi(self._client())
+            return collect(api, zones, account_id, list(self.get_option("record_types")), per_page)
         except CloudflareError as exc:
             raise AnsibleParserError("originpulls.aop.cloudflare: %s" % exc)
 

@@ -12,50 +12,46 @@ from __future__ import annotations
 
 import time
 
-from ansible_collections.originpulls.aop.plugins.module_utils._cloudflare import (
-    CloudflareError,
-    api_calls,
-    client_from_module,
-    cloudflare_module,
-    resolve_zone,
-)
+from ansible_collections.originpulls.aop.plugins.module_utils._cloudflare_api import CERTIFICATE_KINDS as KINDS
+from ansible_collections.originpulls.aop.plugins.module_utils._cloudflare_api import public_fields
+from ansible_collections.originpulls.aop.plugins.module_utils._cloudflare_errors import CloudflareError
+from ansible_collections.originpulls.aop.plugins.module_utils._cloudflare_module import CloudflareModule
 from ansible_collections.originpulls.aop.plugins.module_utils._x509 import HAS_CRYPTOGRAPHY, CertificateError, check_client_certificate, pem_fingerprint
 
-KINDS = {
-    "zone": {"path": "/zones/%s/origin_tls_client_auth", "limit": None, "what": "zone-level AOP certificate"},
-    "hostname": {"path": "/zones/%s/origin_tls_client_auth/hostnames/certificates", "limit": 10, "what": "per-hostname AOP certificate"},
-}
 FINAL_FAILURES = ("deployment_timed_out", "deletion_timed_out", "deleted")
-PUBLIC_FIELDS = ("id", "status", "enabled", "issuer", "signature", "serial_number", "expires_on", "uploaded_on", "updated_at")
 
 
 def summarize(cert):
-    out = {k: cert.get(k) for k in PUBLIC_FIELDS if k in cert}
+    out = public_fields(cert)
     out["sha256_fingerprint"] = pem_fingerprint(cert.get("certificate") or "")
     return out
 
 
+def same_content(cert, fingerprint):
+    return pem_fingerprint(cert.get("certificate") or "") == fingerprint
+
+
 class CertificateStore:
-    def __init__(self, client, zone_id, kind, sleep=time.sleep):
-        self.client = client
-        self.base = KINDS[kind]["path"] % zone_id
+    """The certificates of one kind in one zone, identified by content."""
+
+    def __init__(self, api, zone_id, kind, sleep=time.sleep):
+        self.api = api
+        self.zone_id = zone_id
         self.kind = kind
         self.sleep = sleep
 
     def list(self):
-        return self.client.get(self.base) or []
+        return self.api.certificates(self.zone_id, self.kind)
 
     def find(self, fingerprint, listing=None):
         for cert in self.list() if listing is None else listing:
-            if cert.get("status") in FINAL_FAILURES:
-                continue
-            if pem_fingerprint(cert.get("certificate") or "") == fingerprint:
+            if cert.get("status") not in FINAL_FAILURES and same_content(cert, fingerprint):
                 return cert
         return None
 
     def upload(self, certificate, private_key, fingerprint):
         try:
-            return self.client.request("POST", self.base, body={"certificate": certificate, "private_key": private_key}, idempotent=False)["result"]
+            return self.api.upload_certificate(self.zone_id, self.kind, certificate, private_key)
         except CloudflareError as exc:
             if exc.status is None or exc.status >= 500:
                 # The upload may have happened (timeout, dropped connection, 5xx): look before failing.
@@ -65,10 +61,10 @@ class CertificateStore:
             raise
 
     def get(self, cert_id):
-        return self.client.get("%s/%s" % (self.base, cert_id))
+        return self.api.certificate(self.zone_id, self.kind, cert_id)
 
     def delete(self, cert_id):
-        return self.client.request("DELETE", "%s/%s" % (self.base, cert_id))["result"]
+        return self.api.delete_certificate(self.zone_id, self.kind, cert_id)
 
     def wait_active(self, cert, timeout, interval=2.0):
         deadline = time.time() + timeout
@@ -100,99 +96,92 @@ def certificate_argument_spec():
     )
 
 
-def _read(module, path, what):
-    try:
-        with open(path) as fh:
-            return fh.read()
-    except OSError as exc:
-        module.fail_json(msg="cannot read %s %s: %s" % (what, path, exc))
+def given(m, name, what):
+    """The PEM text of option ``name``, or of the file named by ``name``_path, or None."""
+    if m.params[name] is not None:
+        return m.params[name]
+    path = m.params[name + "_path"]
+    return m.read_file(path, what) if path else None
 
 
-def run_certificate_module(kind):
-    module = cloudflare_module(
-        certificate_argument_spec(),
-        mutually_exclusive=[("certificate", "certificate_path"), ("private_key", "private_key_path")],
-        required_if=[("state", "present", ("certificate", "certificate_path"), True)],
-    )
-    p = module.params
-    what = KINDS[kind]["what"]
+def checked_input(m, what):
+    """(certificate PEM, private key PEM, fingerprint), everything about the input judged before any call."""
+    p = m.params
     if not HAS_CRYPTOGRAPHY:
-        module.fail_json(msg="the Python library 'cryptography' is required where this module runs (pip install cryptography)")
-    cert_text = (
-        p["certificate"] if p["certificate"] is not None else (_read(module, p["certificate_path"], "the certificate") if p["certificate_path"] else None)
-    )
-    fingerprint = None
+        m.fail("the Python library 'cryptography' is required where this module runs (pip install cryptography)")
+    cert_text = given(m, "certificate", "the certificate")
+    key_text = fingerprint = None
     warnings = []
-    # Everything about the input is judged before the first API call.
     if p["state"] == "present":
-        key_text = (
-            p["private_key"] if p["private_key"] is not None else (_read(module, p["private_key_path"], "the private key") if p["private_key_path"] else None)
-        )
+        key_text = given(m, "private_key", "the private key")
         if key_text is None:
-            module.fail_json(msg="state=present needs the certificate's private key: private_key or private_key_path")
+            m.fail("state=present needs the certificate's private key: private_key or private_key_path")
         try:
             cert_text, facts, warnings = check_client_certificate(cert_text, key_text, p["expiry_warning_days"], what="the %s" % what)
         except CertificateError as exc:
-            module.fail_json(msg=str(exc))
+            m.fail(str(exc))
         fingerprint = facts["sha256_fingerprint"]
     elif cert_text is not None:
         fingerprint = pem_fingerprint(cert_text)
         if fingerprint is None:
-            module.fail_json(msg="certificate is not a PEM certificate")
+            m.fail("certificate is not a PEM certificate")
     elif not p["id"]:
-        module.fail_json(msg="state=absent needs the certificate (certificate or certificate_path) or its id")
+        m.fail("state=absent needs the certificate (certificate or certificate_path) or its id")
     if p["wait_timeout"] < 0:
-        module.fail_json(msg="wait_timeout must be 0 or more seconds")
+        m.fail("wait_timeout must be 0 or more seconds")
     for w in warnings:
-        module.warn(w)
+        m.warn(w)
+    return cert_text, key_text, fingerprint
 
-    client = client_from_module(module)
-    result = dict(changed=False)
-    try:
-        zone_id = resolve_zone(module, client)
-        result["zone_id"] = zone_id
-        store = CertificateStore(client, zone_id, kind)
-        listing = store.list()
-        result["certificates"] = [summarize(c) for c in listing]
-        if p["state"] == "present":
-            found = store.find(fingerprint, listing)
-            if found is None:
-                limit = KINDS[kind]["limit"]
-                live = [c for c in listing if c.get("status") not in FINAL_FAILURES]
-                if limit is not None and len(live) >= limit:
-                    module.fail_json(
-                        msg="zone %s already has %d %ss, Cloudflare's limit is %d per zone: delete one first (state=absent)"
-                        % (zone_id, len(live), what, limit),
-                        api_calls=api_calls(client),
-                        **result,
-                    )
-                result["changed"] = True
-                if module.check_mode:
-                    result["certificate"] = dict(id=None, status="pending_deployment", sha256_fingerprint=fingerprint)
-                else:
-                    found = store.upload(cert_text, key_text, fingerprint)
-            if found is not None:
-                if p["wait"] and not module.check_mode:
-                    found = store.wait_active(found, p["wait_timeout"])
-                result["certificate"] = summarize(found)
-                if not result["certificate"].get("sha256_fingerprint"):
-                    result["certificate"]["sha256_fingerprint"] = fingerprint
-            if module._diff:  # pylint: disable=protected-access
-                result["diff"] = dict(before="" if result["changed"] else "%s\n" % fingerprint, after="%s\n" % fingerprint)
+
+def present(m, store, listing, cert_text, key_text, fingerprint):
+    what = KINDS[store.kind]["what"]
+    found = store.find(fingerprint, listing)
+    if found is None:
+        limit = KINDS[store.kind]["limit"]
+        live = [c for c in listing if c.get("status") not in FINAL_FAILURES]
+        if limit is not None and len(live) >= limit:
+            m.fail("zone %s already has %d %ss, Cloudflare's limit is %d per zone: delete one first (state=absent)" % (store.zone_id, len(live), what, limit))
+        m.result["changed"] = True
+        if m.check_mode:
+            m.result["certificate"] = dict(id=None, status="pending_deployment", sha256_fingerprint=fingerprint)
         else:
-            target = None
-            for cert in listing:
-                if (p["id"] and cert.get("id") == p["id"]) or (fingerprint and pem_fingerprint(cert.get("certificate") or "") == fingerprint):
-                    target = cert
-                    break
-            if target is not None and target.get("status") not in ("deleted", "pending_deletion"):
-                result["changed"] = True
-                result["certificate"] = summarize(target)
-                if not module.check_mode:
-                    store.delete(target["id"])
-            if module._diff:  # pylint: disable=protected-access
-                fp = summarize(target)["sha256_fingerprint"] if target else ""
-                result["diff"] = dict(before="%s\n" % fp if result["changed"] else "", after="")
-    except CloudflareError as exc:
-        module.fail_json(msg=str(exc), api_calls=api_calls(client), **result)
-    module.exit_json(api_calls=api_calls(client), **result)
+            found = store.upload(cert_text, key_text, fingerprint)
+    if found is not None:
+        if m.params["wait"] and not m.check_mode:
+            found = store.wait_active(found, m.params["wait_timeout"])
+        m.result["certificate"] = summarize(found)
+        if not m.result["certificate"].get("sha256_fingerprint"):
+            m.result["certificate"]["sha256_fingerprint"] = fingerprint
+    m.diff("" if m.result["changed"] else "%s\n" % fingerprint, "%s\n" % fingerprint)
+
+
+def absent(m, store, listing, fingerprint):
+    target = next((c for c in listing if (m.params["id"] and c.get("id") == m.params["id"]) or (fingerprint and same_content(c, fingerprint))), None)
+    if target is not None and target.get("status") not in ("deleted", "pending_deletion"):
+        m.result["changed"] = True
+        m.result["certificate"] = summarize(target)
+        if not m.check_mode:
+            store.delete(target["id"])
+    fp = summarize(target)["sha256_fingerprint"] if target else ""
+    m.diff("%s\n" % fp if m.result["changed"] else "", "")
+
+
+def run_certificate_module(kind):
+    m = CloudflareModule(
+        certificate_argument_spec(),
+        mutually_exclusive=[("certificate", "certificate_path"), ("private_key", "private_key_path")],
+        required_if=[("state", "present", ("certificate", "certificate_path"), True)],
+    )
+    cert_text, key_text, fingerprint = checked_input(m, KINDS[kind]["what"])
+
+    def work(m, zone_id):
+        store = CertificateStore(m.api, zone_id, kind)
+        listing = store.list()
+        m.result["certificates"] = [summarize(c) for c in listing]
+        if m.params["state"] == "present":
+            present(m, store, listing, cert_text, key_text, fingerprint)
+        else:
+            absent(m, store, listing, fingerprint)
+
+    m.run(work)

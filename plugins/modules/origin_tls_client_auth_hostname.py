@@ -77,21 +77,69 @@ api_calls:
 import re
 
 from ansible_collections.originpulls.aop.plugins.module_utils._aop_certificates import CertificateStore
-from ansible_collections.originpulls.aop.plugins.module_utils._cloudflare import (
-    CloudflareError,
-    api_calls,
-    client_from_module,
-    cloudflare_module,
-    resolve_zone,
-)
+from ansible_collections.originpulls.aop.plugins.module_utils._cloudflare_module import CloudflareModule
 from ansible_collections.originpulls.aop.plugins.module_utils._x509 import pem_fingerprint
 
 MAX_PER_CERTIFICATE = 100
 HOSTNAME = re.compile(r"^(?=.{1,255}$)(\*\.)?([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z0-9-]{2,63}$")
+SHOWN = ("hostname", "cert_id", "enabled", "status", "cert_status")
+
+
+def binding_text(binding):
+    """'<cert id> enabled=<bool>' for a live association, else None (for the diff)."""
+    if binding and binding.get("cert_id") and binding.get("enabled") is not None:
+        return "%s enabled=%s" % (binding.get("cert_id"), binding.get("enabled"))
+    return None
+
+
+def checked_input(m):
+    """(hostnames, fingerprint of the given certificate or None), judged before any call."""
+    p = m.params
+    names = [h.strip().lower().rstrip(".") for h in p["hostnames"]]
+    bad = [h for h in names if not HOSTNAME.match(h)]
+    if bad:
+        m.fail("not valid hostnames: %s" % ", ".join(bad))
+    if len(set(names)) > MAX_PER_CERTIFICATE:
+        m.fail("%d hostnames for one certificate: Cloudflare allows at most %d associations per certificate" % (len(set(names)), MAX_PER_CERTIFICATE))
+    fingerprint = None
+    if p["certificate"] or p["certificate_path"]:
+        text = m.read_file(p["certificate_path"], "the certificate") if p["certificate_path"] else p["certificate"]
+        fingerprint = pem_fingerprint(text)
+        if fingerprint is None:
+            m.fail("certificate is not a PEM certificate")
+    return sorted(set(names)), fingerprint
+
+
+def bind(m, zone_id, names, fingerprint):
+    want_enabled = {"enabled": True, "disabled": False, "absent": None}[m.params["state"]]
+    cert_id = m.params["cert_id"]
+    if fingerprint:
+        found = CertificateStore(m.api, zone_id, "hostname").find(fingerprint)
+        if found is None:
+            m.fail("no hostname certificate with that content is uploaded to zone %s: upload it first" % zone_id)
+        cert_id = found["id"]
+    current = {name: m.api.hostname_binding(zone_id, name) for name in names}
+    config = []
+    for name, cur in current.items():
+        if want_enabled is None:
+            if cur is not None and cur.get("enabled") is not None:
+                config.append({"hostname": name, "cert_id": cur.get("cert_id") or cert_id, "enabled": None})
+        elif cur is None or cur.get("cert_id") != cert_id or cur.get("enabled") is not want_enabled:
+            config.append({"hostname": name, "cert_id": cert_id, "enabled": want_enabled})
+    m.result["changed_hostnames"] = [c["hostname"] for c in config]
+    after = {n: dict(c or {}) for n, c in current.items()}
+    if config:
+        m.result["changed"] = True
+        if m.check_mode:
+            after.update({c["hostname"]: dict(c) for c in config})
+        else:
+            after.update({item.get("hostname"): item for item in m.api.put_hostname_bindings(zone_id, config)})
+    m.result["hostnames"] = [{k: after[n].get(k) for k in SHOWN if k in after[n]} or dict(hostname=n) for n in sorted(after)]
+    m.diff({n: binding_text(c) for n, c in current.items()}, {n: binding_text(a) for n, a in after.items()})
 
 
 def main():
-    module = cloudflare_module(
+    m = CloudflareModule(
         dict(
             hostnames=dict(type="list", elements="str", required=True),
             cert_id=dict(type="str"),
@@ -102,77 +150,9 @@ def main():
         mutually_exclusive=[("cert_id", "certificate", "certificate_path")],
         required_one_of=[("cert_id", "certificate", "certificate_path")],
     )
-    p = module.params
-    names = [h.strip().lower().rstrip(".") for h in p["hostnames"]]
-    bad = [h for h in names if not HOSTNAME.match(h)]
-    if bad:
-        module.fail_json(msg="not valid hostnames: %s" % ", ".join(bad))
-    if len(set(names)) > MAX_PER_CERTIFICATE:
-        module.fail_json(
-            msg="%d hostnames for one certificate: Cloudflare allows at most %d associations per certificate" % (len(set(names)), MAX_PER_CERTIFICATE)
-        )
-    fingerprint = None
-    if p["certificate"] or p["certificate_path"]:
-        text = p["certificate"]
-        if p["certificate_path"]:
-            try:
-                with open(p["certificate_path"]) as fh:
-                    text = fh.read()
-            except OSError as exc:
-                module.fail_json(msg="cannot read %s: %s" % (p["certificate_path"], exc))
-        fingerprint = pem_fingerprint(text)
-        if fingerprint is None:
-            module.fail_json(msg="certificate is not a PEM certificate")
-    want_enabled = {"enabled": True, "disabled": False, "absent": None}[p["state"]]
-    client = client_from_module(module)
-    result = dict(changed=False, changed_hostnames=[])
-    try:
-        zone_id = resolve_zone(module, client)
-        result["zone_id"] = zone_id
-        cert_id = p["cert_id"]
-        if fingerprint:
-            found = CertificateStore(client, zone_id, "hostname").find(fingerprint)
-            if found is None:
-                module.fail_json(msg="no hostname certificate with that content is uploaded to zone %s: upload it first" % zone_id, api_calls=api_calls(client))
-            cert_id = found["id"]
-        base = "/zones/%s/origin_tls_client_auth/hostnames" % zone_id
-        current = {}
-        for name in sorted(set(names)):
-            try:
-                current[name] = client.get("%s/%s" % (base, name))
-            except CloudflareError as exc:
-                if exc.status != 404:
-                    raise
-                current[name] = None
-        config = []
-        for name, cur in current.items():
-            if want_enabled is None:
-                if cur is not None and cur.get("enabled") is not None:
-                    config.append({"hostname": name, "cert_id": cur.get("cert_id") or cert_id, "enabled": None})
-            elif cur is None or cur.get("cert_id") != cert_id or cur.get("enabled") is not want_enabled:
-                config.append({"hostname": name, "cert_id": cert_id, "enabled": want_enabled})
-        result["changed_hostnames"] = [c["hostname"] for c in config]
-        after = dict((n, dict(c or {})) for n, c in current.items())
-        if config:
-            result["changed"] = True
-            if not module.check_mode:
-                for item in client.request("PUT", base, body={"config": config})["result"] or []:
-                    after[item.get("hostname")] = item
-            else:
-                for c in config:
-                    after[c["hostname"]] = dict(hostname=c["hostname"], cert_id=c["cert_id"], enabled=c["enabled"])
-        keys = ("hostname", "cert_id", "enabled", "status", "cert_status")
-        result["hostnames"] = [dict((k, after[n].get(k)) for k in keys if k in after[n]) or dict(hostname=n) for n in sorted(after)]
-        if module._diff:  # pylint: disable=protected-access
-            result["diff"] = dict(
-                before=dict((n, (c or {}).get("cert_id") and "%s enabled=%s" % (c.get("cert_id"), c.get("enabled"))) for n, c in current.items()),
-                after=dict(
-                    (n, a.get("cert_id") and a.get("enabled") is not None and "%s enabled=%s" % (a.get("cert_id"), a.get("enabled"))) for n, a in after.items()
-                ),
-            )
-    except CloudflareError as exc:
-        module.fail_json(msg=str(exc), api_calls=api_calls(client), **result)
-    module.exit_json(api_calls=api_calls(client), **result)
+    m.result["changed_hostnames"] = []
+    names, fingerprint = checked_input(m)
+    m.run(lambda m, zone_id: bind(m, zone_id, names, fingerprint))
 
 
 if __name__ == "__main__":

@@ -50,38 +50,24 @@ api_calls:
   elements: dict
 """
 
+from ansible_collections.originpulls.aop.plugins.module_utils._cloudflare_module import CloudflareModule
 
-from ansible_collections.originpulls.aop.plugins.module_utils._cloudflare import (
-    CloudflareError,
-    api_calls,
-    client_from_module,
-    cloudflare_module,
-    resolve_zone,
-)
+
+def converge(m, zone_id):
+    want = m.params["enabled"]
+    before = m.api.zone_aop_enabled(zone_id)
+    m.result["enabled"] = dict(before=before, after=want)
+    if before != want:
+        m.result["changed"] = True
+        if not m.check_mode:
+            after = m.api.set_zone_aop_enabled(zone_id, want)
+            if after != want:
+                m.fail("zone %s: Cloudflare accepted enabled=%s but reports %s" % (zone_id, want, after))
+    m.diff(dict(enabled=before), dict(enabled=want), header="zone %s" % zone_id)
 
 
 def main():
-    module = cloudflare_module(dict(enabled=dict(type="bool", required=True)))
-    want = module.params["enabled"]
-    client = client_from_module(module)
-    result = dict(changed=False)
-    try:
-        zone_id = resolve_zone(module, client)
-        path = "/zones/%s/origin_tls_client_auth/settings" % zone_id
-        result["zone_id"] = zone_id
-        before = bool(client.get(path).get("enabled"))
-        result["enabled"] = dict(before=before, after=want)
-        if before != want:
-            result["changed"] = True
-            if not module.check_mode:
-                after = client.request("PUT", path, body={"enabled": want})["result"]
-                if bool(after.get("enabled")) != want:
-                    module.fail_json(msg="zone %s: Cloudflare accepted enabled=%s but reports %s" % (zone_id, want, after.get("enabled")), **result)
-        if module._diff:  # pylint: disable=protected-access
-            result["diff"] = dict(before=dict(enabled=before), after=dict(enabled=want), before_header="zone %s" % zone_id, after_header="zone %s" % zone_id)
-    except CloudflareError as exc:
-        module.fail_json(msg=str(exc), api_calls=api_calls(client), **result)
-    module.exit_json(api_calls=api_calls(client), **result)
+    CloudflareModule(dict(enabled=dict(type="bool", required=True))).run(converge)
 
 
 if __name__ == "__main__":

@@ -88,90 +88,62 @@ api_calls:
   sample: [{"method": "GET", "path": "/zones/023e105f4ecef8ad9ca31a8372d0c353/settings/tls_client_auth", "status": 200}]
 """
 
+from ansible_collections.originpulls.aop.plugins.module_utils._cloudflare_api import SSL_MODES_FOR_AOP
+from ansible_collections.originpulls.aop.plugins.module_utils._cloudflare_module import CloudflareModule
 
-from ansible_collections.originpulls.aop.plugins.module_utils._cloudflare import (
-    SSL_MODES_FOR_AOP,
-    CloudflareError,
-    api_calls,
-    client_from_module,
-    cloudflare_module,
-    resolve_zone,
-)
+
+def switch(m, zone_id):
+    want = "on" if m.params["state"] == "enabled" else "off"
+    raise_to = m.params["raise_ssl_mode"]
+    current = m.api.setting(zone_id, "tls_client_auth")
+    ssl = m.api.setting(zone_id, "ssl")
+    ssl_before = ssl.get("value")
+    ssl_after = ssl_before
+    m.result["tls_client_auth"] = dict(before=current.get("value"), after=current.get("value"), editable=current.get("editable", True))
+    m.result["ssl_mode"] = dict(before=ssl_before, after=ssl_before)
+
+    plan = []  # (setting, value) writes, in order
+    if want == "on" and ssl_before not in SSL_MODES_FOR_AOP:
+        if not raise_to:
+            m.fail(
+                "zone %s has SSL/TLS encryption mode %r; Authenticated Origin Pulls needs Full or higher "
+                "(full, strict or origin_pull). Nothing was changed. Raise the mode in Cloudflare first, or set "
+                "raise_ssl_mode (e.g. strict) to let this module raise it." % (zone_id, ssl_before)
+            )
+        if not ssl.get("editable", True):
+            m.fail(
+                "zone %s: the SSL mode must be raised from %r to %r, but Cloudflare reports the 'ssl' setting "
+                "as not editable for this zone (plan or account restriction). Nothing was changed." % (zone_id, ssl_before, raise_to)
+            )
+        plan.append(("ssl", raise_to))
+        ssl_after = raise_to
+    if current.get("value") != want:
+        if not current.get("editable", True):
+            m.fail(
+                "zone %s: tls_client_auth is %r and must become %r, but Cloudflare reports the setting as not "
+                "editable for this zone (plan restriction: check the zone's plan). Nothing was changed." % (zone_id, current.get("value"), want)
+            )
+        plan.append(("tls_client_auth", want))
+
+    if plan:
+        m.result["changed"] = True
+        if not m.check_mode:
+            for setting, value in plan:
+                answer = m.api.set_setting(zone_id, setting, value)
+                if answer.get("value") != value:
+                    m.fail("zone %s: Cloudflare accepted %s=%r but reports %r afterwards" % (zone_id, setting, value, answer.get("value")))
+    m.result["tls_client_auth"]["after"] = want
+    m.result["ssl_mode"]["after"] = ssl_after
+    m.diff(dict(tls_client_auth=current.get("value"), ssl=ssl_before), dict(tls_client_auth=want, ssl=ssl_after), header="zone %s" % zone_id)
 
 
 def main():
-    module = cloudflare_module(
+    CloudflareModule(
         dict(
             state=dict(type="str", default="enabled", choices=["enabled", "disabled"]),
             raise_ssl_mode=dict(type="str", choices=list(SSL_MODES_FOR_AOP)),
         )
-    )
-    client = client_from_module(module)
-    want = "on" if module.params["state"] == "enabled" else "off"
-    raise_to = module.params["raise_ssl_mode"]
-    result = dict(changed=False)
-    try:
-        zone_id = resolve_zone(module, client)
-        result["zone_id"] = zone_id
-        current = client.get_setting(zone_id, "tls_client_auth")
-        ssl = client.get_setting(zone_id, "ssl")
-        ssl_before = ssl.get("value")
-        ssl_after = ssl_before
-        result["tls_client_auth"] = dict(before=current.get("value"), after=current.get("value"), editable=current.get("editable", True))
-        result["ssl_mode"] = dict(before=ssl_before, after=ssl_before)
-
-        plan = []  # (setting, value) writes, in order
-        if want == "on" and ssl_before not in SSL_MODES_FOR_AOP:
-            if not raise_to:
-                module.fail_json(
-                    msg="zone %s has SSL/TLS encryption mode %r; Authenticated Origin Pulls needs Full or higher "
-                    "(full, strict or origin_pull). Nothing was changed. Raise the mode in Cloudflare first, or set "
-                    "raise_ssl_mode (e.g. strict) to let this module raise it." % (zone_id, ssl_before),
-                    api_calls=api_calls(client),
-                    **result,
-                )
-            if not ssl.get("editable", True):
-                module.fail_json(
-                    msg="zone %s: the SSL mode must be raised from %r to %r, but Cloudflare reports the 'ssl' setting "
-                    "as not editable for this zone (plan or account restriction). Nothing was changed." % (zone_id, ssl_before, raise_to),
-                    api_calls=api_calls(client),
-                    **result,
-                )
-            plan.append(("ssl", raise_to))
-            ssl_after = raise_to
-        if current.get("value") != want:
-            if not current.get("editable", True):
-                module.fail_json(
-                    msg="zone %s: tls_client_auth is %r and must become %r, but Cloudflare reports the setting as not "
-                    "editable for this zone (plan restriction: check the zone's plan). Nothing was changed." % (zone_id, current.get("value"), want),
-                    api_calls=api_calls(client),
-                    **result,
-                )
-            plan.append(("tls_client_auth", want))
-
-        if plan:
-            result["changed"] = True
-            if not module.check_mode:
-                for setting, value in plan:
-                    answer = client.set_setting(zone_id, setting, value)
-                    if answer.get("value") != value:
-                        module.fail_json(
-                            msg="zone %s: Cloudflare accepted %s=%r but reports %r afterwards" % (zone_id, setting, value, answer.get("value")),
-                            api_calls=api_calls(client),
-                            **result,
-                        )
-        result["tls_client_auth"]["after"] = want
-        result["ssl_mode"]["after"] = ssl_after
-        if module._diff:  # pylint: disable=protected-access
-            result["diff"] = dict(
-                before=dict(tls_client_auth=current.get("value"), ssl=ssl_before),
-                after=dict(tls_client_auth=want, ssl=ssl_after),
-                before_header="zone %s" % zone_id,
-                after_header="zone %s" % zone_id,
-            )
-    except CloudflareError as exc:
-        module.fail_json(msg=str(exc), api_calls=api_calls(client), **result)
-    module.exit_json(api_calls=api_calls(client), **result)
+    ).run(switch)
 
 
 if __name__ == "__main__":

@@ -70,14 +70,7 @@ api_calls:
   elements: dict
 """
 
-
-from ansible_collections.originpulls.aop.plugins.module_utils._cloudflare import (
-    CloudflareError,
-    api_calls,
-    client_from_module,
-    cloudflare_module,
-    resolve_zone,
-)
+from ansible_collections.originpulls.aop.plugins.module_utils._cloudflare_module import CloudflareModule
 
 
 def same_value(current, wanted):
@@ -90,41 +83,25 @@ def same_value(current, wanted):
     return False
 
 
-def main():
-    module = cloudflare_module(dict(setting=dict(type="str", required=True), value=dict(type="raw")))
-    setting_id = module.params["setting"].strip()
-    wanted = module.params["value"]
-    client = client_from_module(module)
-    result = dict(changed=False)
-    try:
-        zone_id = resolve_zone(module, client)
-        result["zone_id"] = zone_id
-        current = client.get_setting(zone_id, setting_id)
-        result["previous_value"] = current.get("value")
-        result["setting"] = current
-        if wanted is not None and not same_value(current.get("value"), wanted):
-            if not current.get("editable", True):
-                module.fail_json(
-                    msg="zone %s: setting %r is %r and should become %r, but Cloudflare reports it as not editable "
-                    "for this zone (plan or account restriction). Nothing was changed." % (zone_id, setting_id, current.get("value"), wanted),
-                    api_calls=api_calls(client),
-                    **result,
-                )
-            result["changed"] = True
-            if module.check_mode:
-                result["setting"] = dict(current, value=wanted)
-            else:
-                result["setting"] = client.set_setting(zone_id, setting_id, wanted)
-        if module._diff:  # pylint: disable=protected-access
-            result["diff"] = dict(
-                before={setting_id: current.get("value")},
-                after={setting_id: result["setting"].get("value")},
-                before_header="zone %s" % zone_id,
-                after_header="zone %s" % zone_id,
+def converge(m, zone_id):
+    setting_id = m.params["setting"].strip()
+    wanted = m.params["value"]
+    current = m.api.setting(zone_id, setting_id)
+    m.result["previous_value"] = current.get("value")
+    m.result["setting"] = current
+    if wanted is not None and not same_value(current.get("value"), wanted):
+        if not current.get("editable", True):
+            m.fail(
+                "zone %s: setting %r is %r and should become %r, but Cloudflare reports it as not editable "
+                "for this zone (plan or account restriction). Nothing was changed." % (zone_id, setting_id, current.get("value"), wanted)
             )
-    except CloudflareError as exc:
-        module.fail_json(msg=str(exc), api_calls=api_calls(client), **result)
-    module.exit_json(api_calls=api_calls(client), **result)
+        m.result["changed"] = True
+        m.result["setting"] = dict(current, value=wanted) if m.check_mode else m.api.set_setting(zone_id, setting_id, wanted)
+    m.diff({setting_id: current.get("value")}, {setting_id: m.result["setting"].get("value")}, header="zone %s" % zone_id)
+
+
+def main():
+    CloudflareModule(dict(setting=dict(type="str", required=True), value=dict(type="raw"))).run(converge)
 
 
 if __name__ == "__main__":

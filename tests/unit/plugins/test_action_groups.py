@@ -15,7 +15,7 @@ import yaml
 from helpers.collection import ROOT
 
 FRAGMENT = "originpulls.aop.cloudflare"
-SHARED_CALLS = ("cloudflare_module", "cloudflare_argument_spec")
+SHARED_CALLS = ("CloudflareModule", "cloudflare_argument_spec")  # the class builds its AnsibleModule from the latter
 
 
 def module_sources():
@@ -68,9 +68,20 @@ def shared_option_builders():
         builders |= more
 
 
+def shared_option_builders_of_class(name):
+    """What the methods of a module_utils class call."""
+    for path in glob.glob(os.path.join(ROOT, "plugins", "module_utils", "*.py")):
+        with open(path) as fh:
+            for node in ast.walk(ast.parse(fh.read())):
+                if isinstance(node, ast.ClassDef) and node.name == name:
+                    return calls(node)
+    raise AssertionError("no class %s in module_utils" % name)
+
+
 def test_the_group_is_the_modules_that_build_the_shared_options():
     """The documentation and the code agree: a module that builds the shared options documents them, and back."""
     builders = shared_option_builders()
+    assert "cloudflare_argument_spec" in shared_option_builders_of_class("CloudflareModule")
     assert "run_certificate_module" in builders  # the certificate modules build them through it
     assert sorted(group()) == sorted(name for name, tree in module_sources() if calls(tree) & builders)
 

@@ -1,4 +1,4 @@
-"""The API client against the emulator: auth, retries and their bounds, errors, pagination, zones."""
+"""The API transport against the emulator: auth, retries and their bounds, errors (resources: test_cloudflare_api.py)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ import pytest
 from conftest import TOKEN
 
 from ansible_collections.originpulls.aop.plugins.module_utils import _cloudflare as cf
+from ansible_collections.originpulls.aop.plugins.module_utils import _cloudflare_errors as cf_errors
+from ansible_collections.originpulls.aop.plugins.module_utils._cloudflare_api import CloudflareApi
 
 
 class Clock:
@@ -31,7 +33,7 @@ def client(emulator, clock=None, **kw):
 # ------------------------------------------------------------------ auth
 def test_token_is_sent_as_bearer_and_user_agent_names_collection(emulator, zone_id):
     c = client(emulator)
-    c.get_setting(zone_id, "ssl")
+    CloudflareApi(c).setting(zone_id, "ssl")
     entry = emulator.log[-1]
     assert entry["auth"] == "api_token"
     assert entry["user_agent"].startswith("originpulls.aop/%s " % cf.COLLECTION_VERSION)
@@ -41,7 +43,7 @@ def test_email_and_key_auth(emulator, zone_id):
     emulator.state.keys["ops@example.com"] = "k" * 37
     c = cf.CloudflareClient(api_url=emulator.url, api_email="ops@example.com", api_key="k" * 37)
     assert c.auth_method == "api_key"
-    assert c.get_setting(zone_id, "ssl")["value"] == "full"
+    assert CloudflareApi(c).setting(zone_id, "ssl")["value"] == "full"
     assert emulator.log[-1]["auth"] == "api_key"
 
 
@@ -51,7 +53,7 @@ def test_env_token_used_only_without_explicit_credentials(monkeypatch, emulator,
     monkeypatch.setenv("CLOUDFLARE_API_KEY", "ignored")
     c = cf.CloudflareClient(api_url=emulator.url)
     assert c.auth_method == "api_token"
-    assert c.get_setting(zone_id, "ssl")["id"] == "ssl"
+    assert CloudflareApi(c).setting(zone_id, "ssl")["id"] == "ssl"
     emulator.state.keys["ops@example.com"] = "kk"
     explicit = cf.CloudflareClient(api_url=emulator.url, api_email="ops@example.com", api_key="kk")
     assert explicit.auth_method == "api_key"
@@ -98,17 +100,17 @@ def test_env_cloudflare_token_is_a_fallback(monkeypatch, emulator, zone_id):
     monkeypatch.setenv("CLOUDFLARE_API_KEY", "ignored")
     c = cf.CloudflareClient(api_url=emulator.url)
     assert c.auth_method == "api_token"
-    assert c.get_setting(zone_id, "ssl")["id"] == "ssl"
+    assert CloudflareApi(c).setting(zone_id, "ssl")["id"] == "ssl"
     assert emulator.log[-1]["auth"] == "api_token"
 
 
 def test_env_cloudflare_api_token_wins_over_cloudflare_token(monkeypatch, emulator, zone_id):
     monkeypatch.setenv("CLOUDFLARE_API_TOKEN", TOKEN)
     monkeypatch.setenv("CLOUDFLARE_TOKEN", "not-a-token-the-emulator-knows")
-    assert cf.CloudflareClient(api_url=emulator.url).get_setting(zone_id, "ssl")["id"] == "ssl"
+    assert CloudflareApi(cf.CloudflareClient(api_url=emulator.url)).setting(zone_id, "ssl")["id"] == "ssl"
     monkeypatch.setenv("CLOUDFLARE_API_TOKEN", "  ")  # blank: not a token, the next variable counts
     monkeypatch.setenv("CLOUDFLARE_TOKEN", TOKEN)
-    assert cf.CloudflareClient(api_url=emulator.url).get_setting(zone_id, "ssl")["id"] == "ssl"
+    assert CloudflareApi(cf.CloudflareClient(api_url=emulator.url)).setting(zone_id, "ssl")["id"] == "ssl"
 
 
 def test_explicit_options_win_over_cloudflare_token(monkeypatch):
@@ -127,7 +129,7 @@ def test_invalid_token_message_has_status_code_path_and_hint_not_the_token(emula
     secret = "not-a-valid-token-123456"
     c = client(emulator, api_token=secret)
     with pytest.raises(cf.CloudflareError) as info:
-        c.get_setting(zone_id, "tls_client_auth")
+        CloudflareApi(c).setting(zone_id, "tls_client_auth")
     text = str(info.value)
     assert "GET /zones/%s/settings/tls_client_auth" % zone_id in text
     assert "HTTP 403" in text and "[9109] Invalid access token" in text and "Hint:" in text
@@ -138,9 +140,9 @@ def test_invalid_token_message_has_status_code_path_and_hint_not_the_token(emula
 def test_missing_permission_hint(emulator, zone_id):
     emulator.state.add_token("read-only", permissions=("zone:read", "zone_settings:read"))
     c = client(emulator, api_token="read-only")
-    assert c.get_setting(zone_id, "ssl")["value"] == "full"
+    assert CloudflareApi(c).setting(zone_id, "ssl")["value"] == "full"
     with pytest.raises(cf.CloudflareError) as info:
-        c.set_setting(zone_id, "tls_client_auth", "on")
+        CloudflareApi(c).set_setting(zone_id, "tls_client_auth", "on")
     assert info.value.status == 403 and info.value.codes == [10000]
     assert "Zone Settings Edit" in str(info.value)
     assert emulator.state.zones[zone_id]["settings"]["tls_client_auth"]["value"] == "off"
@@ -149,7 +151,7 @@ def test_missing_permission_hint(emulator, zone_id):
 def test_unknown_zone_id(emulator):
     c = client(emulator)
     with pytest.raises(cf.CloudflareError) as info:
-        c.get_setting("0" * 32, "ssl")
+        CloudflareApi(c).setting("0" * 32, "ssl")
     assert info.value.codes == [7003]
     assert "does not exist or is not visible" in str(info.value)
 
@@ -157,12 +159,12 @@ def test_unknown_zone_id(emulator):
 def test_not_editable_setting_is_refused_by_api(emulator, zone_id):
     emulator.state.zones[zone_id]["settings"]["tls_client_auth"]["editable"] = False
     with pytest.raises(cf.CloudflareError) as info:
-        client(emulator).set_setting(zone_id, "tls_client_auth", "on")
+        CloudflareApi(client(emulator)).set_setting(zone_id, "tls_client_auth", "on")
     assert info.value.codes == [1057] and "cannot be modified" in str(info.value)
 
 
 def test_format_api_error_with_error_chain():
-    text = cf.format_api_error(
+    text = cf_errors.format_api_error(
         "GET",
         "/zones",
         400,
@@ -176,7 +178,7 @@ def test_format_api_error_with_error_chain():
 def test_429_honours_retry_after(emulator, zone_id):
     clock = Clock()
     emulator.add_fault("status", status=429, retry_after=3, times=2)
-    assert client(emulator, clock).get_setting(zone_id, "ssl")["value"] == "full"
+    assert CloudflareApi(client(emulator, clock)).setting(zone_id, "ssl")["value"] == "full"
     assert clock.waits == [3.0, 3.0]
     assert [e["status"] for e in emulator.log] == [429, 429, 200]
 
@@ -185,7 +187,7 @@ def test_429_retry_after_beyond_max_delay_fails_without_waiting(emulator, zone_i
     clock = Clock()
     emulator.add_fault("status", status=429, retry_after=300)
     with pytest.raises(cf.CloudflareError, match="retry after 300s, more than retry_max_delay=30s"):
-        client(emulator, clock).get_setting(zone_id, "ssl")
+        CloudflareApi(client(emulator, clock)).setting(zone_id, "ssl")
     assert clock.waits == []
 
 
@@ -195,7 +197,7 @@ def test_5xx_backoff_is_exponential_jittered_and_bounded(emulator, zone_id, stat
     emulator.add_fault("status", status=status)
     c = client(emulator, clock, retries=6, retry_base_delay=1.0, retry_max_delay=8.0, retry_max_total=1000.0)
     with pytest.raises(cf.CloudflareError, match="gave up after 7 attempts"):
-        c.get_setting(zone_id, "ssl")
+        CloudflareApi(c).setting(zone_id, "ssl")
     assert len(clock.waits) == 6
     ceilings = [min(8.0, 2.0**n) for n in range(6)]
     for wait, ceiling in zip(clock.waits, ceilings):
@@ -208,13 +210,13 @@ def test_total_wait_budget_stops_retrying(emulator, zone_id):
     emulator.add_fault("status", status=503)
     c = client(emulator, clock, retries=50, retry_base_delay=1.0, retry_max_delay=4.0, retry_max_total=10.0)
     with pytest.raises(cf.CloudflareError, match="would exceed retry_max_total=10s"):
-        c.get_setting(zone_id, "ssl")
+        CloudflareApi(c).setting(zone_id, "ssl")
     assert sum(clock.waits) <= 10.0
 
 
 def test_5xx_then_success(emulator, zone_id):
     emulator.add_fault("status", status=502, times=2)
-    assert client(emulator).set_setting(zone_id, "tls_client_auth", "on")["value"] == "on"
+    assert CloudflareApi(client(emulator)).set_setting(zone_id, "tls_client_auth", "on")["value"] == "on"
     assert [e["status"] for e in emulator.log] == [502, 502, 200]
 
 
@@ -233,14 +235,14 @@ def test_post_is_not_retried_on_5xx_or_dropped_connection(emulator, zone_id):
 
 def test_dropped_connection_is_retried_for_get(emulator, zone_id):
     emulator.add_fault("drop", times=2)
-    assert client(emulator).get_setting(zone_id, "ssl")["value"] == "full"
+    assert CloudflareApi(client(emulator)).setting(zone_id, "ssl")["value"] == "full"
     assert [e["status"] for e in emulator.log] == ["dropped", "dropped", 200]
 
 
 def test_read_timeout_retried_for_get_not_for_post(emulator, zone_id):
     emulator.add_fault("delay", seconds=1.0, times=1)
     c = client(emulator, timeout=0.3)
-    assert c.get_setting(zone_id, "ssl")["value"] == "full"
+    assert CloudflareApi(c).setting(zone_id, "ssl")["value"] == "full"
     emulator.clear()
     emulator.add_fault("delay", seconds=1.0, times=1)
     with pytest.raises(cf.CloudflareError, match="read timeout.*not retried"):
@@ -288,7 +290,7 @@ def test_unreachable_api_is_one_clean_sentence_with_a_hint():
     assert message == (
         "Cloudflare API GET /zones failed after 6 attempts (%ss of waiting): connection to 127.0.0.1:%d refused (nothing listens there). "
         "Hint: check api_url (http://127.0.0.1:%d/client/v4), that its host name resolves (DNS) and the proxy settings (HTTPS_PROXY, NO_PROXY)"
-        % (cf._num(sum(clock.waits)), port, port)
+        % (cf_errors._num(sum(clock.waits)), port, port)
     )
     assert_one_clean_sentence(message, SECRET)
     assert len(clock.waits) == 5
@@ -359,52 +361,49 @@ def test_tls_failure_is_one_sentence_with_its_reason():
         server.close()
     message = str(err.value)
     assert message.startswith("Cloudflare API GET /zones failed: TLS with 127.0.0.1:%d failed (" % port), message
-    assert "Hint: check api_url (https://127.0.0.1:%d/client/v4), or give ca_path" % port in message
+    assert "Hint: check api_url (https://127.0.0.1:%d/client/v4), or give api_ca_path" % port in message
     assert not any(noise in message for noise in URLLIB3_NOISE) and SECRET not in message, message
 
 
-# ------------------------------------------------------------ pagination
-def test_pagination_walks_every_page(emulator):
-    for i in range(12):
-        emulator.state.add_zone("z%02d.example.net" % i)
-    zones = client(emulator).paginate("/zones", per_page=5)
-    assert len(zones) == 13
-    pages = [e["query"]["page"] for e in emulator.log]
-    assert pages == ["1", "2", "3"]
+# ------------------------------------------------------- the token on every error path
+ENV_SECRET = "s3cr3t-env-t0ken-" + "b7c1d9e2f4a6"
+
+ERROR_PATHS = {
+    "5xx until it gives up": ({"kind": "status", "status": 503}, "gave up after 3 attempts"),
+    "429 until it gives up": ({"kind": "status", "status": 429, "retry_after": 0}, "gave up after 3 attempts"),
+    "refused by Cloudflare": ({"kind": "status", "status": 403, "code": 10000, "message": "Authentication error"}, "Hint: authentication failed"),
+    "connection dropped": ({"kind": "drop"}, "failed after 3 attempts"),
+    "read timeout": ({"kind": "delay", "seconds": 1.5}, "no response within 0.5s (read timeout) (gave up after 3 attempts"),
+}
 
 
-# ------------------------------------------------------------------ zones
-def test_zone_lookup_by_name_is_one_get(emulator, zone_id):
-    c = client(emulator)
-    assert c.zone_id(zone="Example.COM.") == zone_id
-    assert [(e["method"], e["path"], e["query"].get("name")) for e in emulator.log] == [("GET", "/zones", "example.com")]
+@pytest.mark.parametrize("path", sorted(ERROR_PATHS))
+def test_the_token_from_the_environment_is_in_no_error_message(monkeypatch, emulator, zone_id, path):
+    """The token taken from CLOUDFLARE_API_TOKEN is no module option: Ansible would not mask it."""
+    monkeypatch.setenv("CLOUDFLARE_API_TOKEN", ENV_SECRET)
+    emulator.state.add_token(ENV_SECRET)
+    fault, expected = ERROR_PATHS[path]
+    fault = dict(fault)
+    emulator.add_fault(fault.pop("kind"), path="/settings/ssl$", **fault)
+    c = cf.CloudflareClient(api_url=emulator.url, retries=2, timeout=0.5, sleep=Clock())
+    with pytest.raises(cf.CloudflareError) as info:
+        CloudflareApi(c).setting(zone_id, "ssl")
+    text = " ".join([str(info.value), repr(info.value.errors), repr(vars(info.value))])
+    assert expected in str(info.value), str(info.value)
+    assert ENV_SECRET not in text
 
 
-def test_zone_id_given_is_not_looked_up(emulator, zone_id):
-    assert client(emulator).zone_id(zone_id=zone_id.upper()) == zone_id
-    assert emulator.log == []
+def test_a_token_cloudflare_rejects_is_not_repeated_in_the_message(monkeypatch, emulator, zone_id):
+    monkeypatch.setenv("CLOUDFLARE_API_TOKEN", ENV_SECRET)  # not a token the emulator knows
+    with pytest.raises(cf.CloudflareError) as info:
+        CloudflareApi(cf.CloudflareClient(api_url=emulator.url, sleep=Clock())).setting(zone_id, "ssl")
+    assert "[9109]" in str(info.value) and ENV_SECRET not in str(info.value)
 
 
-def test_zone_id_malformed(emulator):
-    with pytest.raises(cf.CloudflareError, match="32 hex characters"):
-        client(emulator).zone_id(zone_id="example.com")
-
-
-def test_zone_not_found(emulator):
-    with pytest.raises(cf.CloudflareError, match="zone 'nope.example' was not found.*Zone Read"):
-        client(emulator).zone_id(zone="nope.example")
-
-
-def test_zone_in_two_accounts_needs_account_id(emulator, zone_id):
-    other = emulator.state.add_zone("example.com", zone_id="b" * 32, account_id="c" * 32, account_name="Other")
-    c = client(emulator)
-    with pytest.raises(cf.CloudflareError, match="several accounts.*account_id"):
-        c.zone_id(zone="example.com")
-    assert c.zone_id(zone="example.com", account_id="c" * 32) == other["id"]
-    assert emulator.log[-1]["query"]["account.id"] == "c" * 32
-
-
-def test_ssl_modes_that_let_aop_apply():
-    # "Full or higher" - never an equality test.
-    assert cf.SSL_MODES_FOR_AOP == ("full", "strict", "origin_pull")
-    assert not {"off", "flexible"} & set(cf.SSL_MODES_FOR_AOP)
+def test_an_unreachable_api_with_the_token_from_the_environment(monkeypatch):
+    monkeypatch.setenv("CLOUDFLARE_API_TOKEN", ENV_SECRET)
+    c = cf.CloudflareClient(api_url="http://127.0.0.1:%d/client/v4" % closed_port(), retries=2, sleep=Clock())
+    with pytest.raises(cf.CloudflareError) as info:
+        c.get("/zones")
+    assert "failed after 3 attempts" in str(info.value)
+    assert_one_clean_sentence(str(info.value), ENV_SECRET)
