@@ -180,11 +180,52 @@ def test_unknown_certificate_id_gets_1415(emulator):
     assert r["failed"] and "[1415]" in r["msg"]
 
 
-def test_private_key_never_in_vvvv_output(emulator):
+def key_body_lines(key):
+    """Every base64 line of a PEM private key: a leak of any part of the key shows one of them whole."""
+    lines = [line for line in key.strip().splitlines() if not line.startswith("-----")]
+    assert sum(len(line) for line in lines) > 100
+    return lines
+
+
+@pytest.mark.parametrize("path", ["upload", "upload refused"])
+def test_private_key_never_in_vvvv_output(emulator, path):
     key = gen_path("gen1", ".key").read_text()
-    marker = key.strip().splitlines()[1][:40]
-    res = run_tasks(
-        [cert_task(emulator, certificate=gen_path("gen1", ".crt").read_text(), private_key=key)], env=ENV, verbosity=4, callback="ansible.builtin.default"
-    )
-    assert "active" in res.stdout
-    assert marker not in res.stdout + res.stderr
+    if path == "upload refused":
+        emulator.add_fault("status", method="POST", path="/origin_tls_client_auth$", status=400, code=1405, message="The private key does not match")
+    task = cert_task(emulator, certificate=gen_path("gen1", ".crt").read_text(), private_key=key)
+    task["ignore_errors"] = True
+    res = run_tasks([task], env=ENV, verbosity=4, callback="ansible.builtin.default", diff=True)
+    out = res.stdout + res.stderr
+    assert ("[1405]" in out) if path == "upload refused" else ("active" in res.stdout)
+    assert "".join(key_body_lines(key)) not in out.replace("\\n", "").replace("\n", "")
+    leaked = [line for line in key_body_lines(key) if line in out or line[8:-8] in out]
+    assert not leaked, "parts of the private key in the output"
+
+
+# ---------------------------------------------- an upload Cloudflare stored, then failed to confirm
+@pytest.mark.parametrize(
+    "fault",
+    [
+        {"kind": "status", "status": 500},
+        {"kind": "status", "status": 502},
+        {"kind": "delay", "seconds": 4},  # beyond the module's timeout of 2s: a read timeout
+        {"kind": "drop"},
+    ],
+    ids=["500", "502", "timeout", "dropped"],
+)
+@pytest.mark.parametrize("module", ["origin_tls_client_auth", "origin_tls_client_auth_hostname_certificate"])
+def test_an_upload_stored_before_the_failure_is_found_again_by_content(emulator, zone_id, module, fault):
+    fault = dict(fault)
+    emulator.add_fault(fault.pop("kind"), method="POST", path="/origin_tls_client_auth(/hostnames/certificates)?$", times=1, after_change=True, **fault)
+    tasks = [cert_task(emulator, module=module, name="upload", timeout=2), cert_task(emulator, module=module, name="again")]
+    res = run_tasks(tasks, env=ENV)
+    upload, again = res.task("upload"), res.task("again")  # the run went on after the upload
+    assert not upload.get("failed"), upload.get("msg")
+    kind = "zone_certs" if module == "origin_tls_client_auth" else "hostname_certs"
+    stored = list(emulator.state.zones[zone_id][kind].values())
+    assert len(stored) == 1, "one certificate on Cloudflare, no duplicate"
+    assert upload["changed"] is True and upload["certificate"]["id"] == stored[0]["id"]
+    assert upload["certificate"]["status"] == "active"
+    assert again["changed"] is False and again["certificate"]["id"] == stored[0]["id"]
+    posts = emulator.calls(method="POST")
+    assert len(posts) == 1 and posts[0]["fault"].endswith("after the change")

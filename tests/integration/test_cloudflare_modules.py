@@ -188,8 +188,8 @@ def test_info_module_reports_the_picture(emulator, zone_id):
 def test_bad_arguments_fail_before_any_call(emulator):
     r = run_tasks([aop(emulator, state="on")], env=ENV).task("aop")
     assert r["failed"] and "state" in r["msg"] and "enabled" in r["msg"]
-    r = run_tasks([aop(emulator, zone_id="0123")], env=ENV).task("aop")
-    assert r["failed"]
+    r = run_tasks([aop(emulator, zone=None, zone_id="0123")], env=ENV).task("aop")
+    assert r["failed"] and "'0123' is not a Cloudflare zone id (32 hex characters)" in r["msg"]
     r = run_tasks([aop(emulator, zone=None, zone_id="example.com")], env=ENV).task("aop")
     assert r["failed"] and "32 hex characters" in r["msg"]
     r = run_tasks([aop(emulator, timeout=0)], env=ENV).task("aop")
@@ -207,11 +207,19 @@ def test_no_credentials_is_a_clear_error(emulator):
 def test_token_never_appears_in_vvvv_output(emulator, how):
     secret = "s3cr3t-tok-" + "9f8e7d6c5b4a"
     emulator.state.add_token(secret)
+    stormy = emulator.state.add_zone("stormy.example")["id"]
+    emulator.add_fault("status", path="^/zones/%s/" % stormy, status=503)  # every call to this zone: 503
     args = {"api_token": secret} if how == "option" else {}
     env = {} if how == "option" else {"CLOUDFLARE_API_TOKEN": secret}
-    tasks = [aop(emulator, name="ok", **args), aop(emulator, name="fail", state="enabled", zone="missing.example", **args)]
-    tasks[1]["ignore_errors"] = True
+    tasks = [
+        aop(emulator, name="ok", **args),
+        aop(emulator, name="fail", state="enabled", zone="missing.example", **args),
+        aop(emulator, name="gave_up", zone="stormy.example", retries=1, **args),
+    ]
+    for task in tasks[1:]:
+        task["ignore_errors"] = True
     res = run_tasks(tasks, env=env, verbosity=4, callback="ansible.builtin.default", diff=True)
     out = res.stdout + res.stderr
     assert "zone 'missing.example' was not found" in out  # the run did reach the API
+    assert "HTTP 503" in out and "gave up after 2 attempts" in out
     assert secret not in out
