@@ -6,7 +6,6 @@ a problem with the input stops the module before any call.
 
 from __future__ import annotations
 
-import datetime
 import importlib
 import json
 
@@ -14,32 +13,17 @@ import pytest
 import yaml
 from ansible.module_utils import basic
 from conftest import TOKEN
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+from cryptography.hazmat.primitives import serialization
 
 from helpers.collection import ROOT
+from origin.pki import issue, name
 
 MODULES = "ansible_collections.originpulls.aop.plugins.modules."
 
 
 def leaf_pair():
     """A self-signed leaf certificate (not a CA) and its key, PEM."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "frame test client")])
-    now = datetime.datetime.now(datetime.timezone.utc)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=1))
-        .not_valid_after(now + datetime.timedelta(days=90))
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
+    cert, key = issue(name("frame test client", "originpulls.aop tests"), days=90)
     key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
     return cert.public_bytes(serialization.Encoding.PEM).decode(), key_pem
 
