@@ -22,10 +22,8 @@ try:
     from requests import exceptions as rexc
 
     HAS_REQUESTS = True
-    REQUESTS_IMPORT_ERROR = None
-except ImportError as exc:  # pragma: no cover - exercised only without requests
+except ImportError:  # pragma: no cover - exercised only without requests
     HAS_REQUESTS = False
-    REQUESTS_IMPORT_ERROR = exc
 
 from ansible_collections.originpulls.aop.plugins.module_utils._cloudflare_errors import (
     CloudflareError,
