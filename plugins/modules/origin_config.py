@@ -175,6 +175,17 @@ options:
         description: With O(live_checks[].expect) V(optional) or V(require), the acceptable CA names must contain this text.
         type: str
         default: ""
+  server_log_path:
+    description:
+      - The server's own log file (Traefik - C(log.filePath) of its static configuration). When a O(live_checks) handshake
+        never shows the new configuration, the error lines the server wrote there since the change are quoted in the error
+        (Traefik refuses a whole file-provider directory when one file in it is broken, and says why only in its log).
+    type: path
+  server_log_unit:
+    description:
+      - Without O(server_log_path) - the systemd unit whose journal holds the server's own log, read the same way
+        (C(journalctl); nothing is read where it is missing).
+    type: str
   settle_timeout:
     description: Seconds to wait for new workers (or for O(live_checks)) after a reload.
     type: int
@@ -229,306 +240,70 @@ restored:
   elements: str
 """
 
-import os
-import time
-
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.originpulls.aop.plugins.module_utils._origin_config import (
-    ConfigEditError,
-    ensure_lines,
-    processes,
-    remove_marked,
-    traefik_dynamic_test,
+from ansible_collections.originpulls.aop.plugins.module_utils._origin_transaction import Transaction
+
+ARGUMENT_SPEC = dict(
+    files=dict(
+        type="list",
+        elements="dict",
+        default=[],
+        options=dict(path=dict(type="path", required=True), content=dict(type="str", required=True), mode=dict(type="str", default="0644")),
+    ),
+    includes=dict(
+        type="list",
+        elements="dict",
+        default=[],
+        options=dict(
+            path=dict(type="path", required=True),
+            dialect=dict(type="str", required=True, choices=["nginx", "apache", "haproxy", "caddy"]),
+            server_name=dict(type="str"),
+            lines=dict(type="list", elements="str", required=True),
+            keep_inherited=dict(type="str"),
+            keep_inherited_when_missing=dict(type="str"),
+            bind_options=dict(type="str", default=""),
+            state=dict(type="str", default="present", choices=["present", "absent"]),
+        ),
+    ),
+    links=dict(type="list", elements="dict", default=[], options=dict(path=dict(type="path", required=True), src=dict(type="path", required=True))),
+    test_command=dict(type="list", elements="str"),
+    builtin_test=dict(type="str", choices=["traefik_dynamic"]),
+    reload_command=dict(type="list", elements="str", default=[]),
+    pid_file=dict(type="path"),
+    process_name=dict(type="str"),
+    live_checks=dict(
+        type="list",
+        elements="dict",
+        default=[],
+        options=dict(
+            port=dict(type="int", required=True),
+            host=dict(type="str", default="127.0.0.1"),
+            server_name=dict(type="str", required=True),
+            expect=dict(type="str", required=True, choices=["off", "optional", "require"]),
+            ca_names_contains=dict(type="str", default=""),
+        ),
+    ),
+    server_log_path=dict(type="path"),
+    server_log_unit=dict(type="str"),
+    settle_timeout=dict(type="int", default=15),
+    force_reload=dict(type="bool", default=False),
 )
 
 
-def read(path):
-    try:
-        with open(path, "rb") as fh:
-            return fh.read().decode("utf-8")
-    except OSError:
-        return None
-
-
-def write(module, path, content, mode):
-    parent = os.path.dirname(path)
-    if not os.path.isdir(parent):
-        os.makedirs(parent, 0o755)
-    tmp = "%s.originpulls-aop.%d.tmp" % (path, os.getpid())
-    with open(tmp, "wb") as fh:
-        fh.write(content.encode("utf-8"))
-    if mode is not None:
-        os.chmod(tmp, int(mode, 8))
-    elif os.path.exists(path):
-        st = os.stat(path)
-        os.chmod(tmp, st.st_mode & 0o7777)
-        try:
-            os.chown(tmp, st.st_uid, st.st_gid)
-        except OSError:
-            pass
-    module.atomic_move(tmp, path)
-
-
-def children(pid):
-    """Pids whose parent is ``pid``."""
-    out = set()
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open("/proc/%s/stat" % entry) as fh:
-                fields = fh.read().rsplit(")", 1)[1].split()
-            if int(fields[1]) == pid:
-                out.add(int(entry))
-        except (OSError, IndexError, ValueError):
-            continue
-    return out
-
-
-def master_pid(pid_file):
-    try:
-        with open(pid_file) as fh:
-            pid = int(fh.read().split()[0])
-        os.kill(pid, 0)
-        return pid
-    except (OSError, ValueError, IndexError):
-        return None
-
-
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            files=dict(
-                type="list",
-                elements="dict",
-                default=[],
-                options=dict(path=dict(type="path", required=True), content=dict(type="str", required=True), mode=dict(type="str", default="0644")),
-            ),
-            includes=dict(
-                type="list",
-                elements="dict",
-                default=[],
-                options=dict(
-                    path=dict(type="path", required=True),
-                    dialect=dict(type="str", required=True, choices=["nginx", "apache", "haproxy", "caddy"]),
-                    server_name=dict(type="str"),
-                    lines=dict(type="list", elements="str", required=True),
-                    keep_inherited=dict(type="str"),
-                    keep_inherited_when_missing=dict(type="str"),
-                    bind_options=dict(type="str", default=""),
-                    state=dict(type="str", default="present", choices=["present", "absent"]),
-                ),
-            ),
-            links=dict(type="list", elements="dict", default=[], options=dict(path=dict(type="path", required=True), src=dict(type="path", required=True))),
-            test_command=dict(type="list", elements="str"),
-            builtin_test=dict(type="str", choices=["traefik_dynamic"]),
-            reload_command=dict(type="list", elements="str", default=[]),
-            pid_file=dict(type="path"),
-            process_name=dict(type="str"),
-            live_checks=dict(
-                type="list",
-                elements="dict",
-                default=[],
-                options=dict(
-                    port=dict(type="int", required=True),
-                    host=dict(type="str", default="127.0.0.1"),
-                    server_name=dict(type="str", required=True),
-                    expect=dict(type="str", required=True, choices=["off", "optional", "require"]),
-                    ca_names_contains=dict(type="str", default=""),
-                ),
-            ),
-            settle_timeout=dict(type="int", default=15),
-            force_reload=dict(type="bool", default=False),
-        ),
-        supports_check_mode=True,
-        required_one_of=[("test_command", "builtin_test")],
-    )
-    p = module.params
-
-    # 1. Plan: the new content of every file, from what is on disk now.
-    plan = {}  # path -> (old or None, new, mode)
-    for f in p["files"]:
-        plan[f["path"]] = (read(f["path"]), f["content"], f["mode"])
-    for inc in p["includes"]:
-        old = plan[inc["path"]][1] if inc["path"] in plan else read(inc["path"])
-        original = plan[inc["path"]][0] if inc["path"] in plan else old
-        if old is None:
-            module.fail_json(msg="%s does not exist: name the operator's file that holds the TLS virtual host" % inc["path"])
-        try:
-            if inc["state"] == "absent":
-                new = remove_marked(old)
-            else:
-                new = ensure_lines(
-                    old,
-                    inc["dialect"],
-                    inc["lines"],
-                    server_name=inc["server_name"],
-                    path=inc["path"],
-                    unless_directive=inc["keep_inherited_when_missing"],
-                    extra_line=inc["keep_inherited"],
-                    bind_options=inc["bind_options"],
-                )
-        except ConfigEditError as exc:
-            module.fail_json(msg=str(exc))
-        plan[inc["path"]] = (original, new, None)
-    changes = [(path, old, new, mode) for path, (old, new, mode) in plan.items() if old != new]
-    links = [link for link in p["links"] if not (os.path.islink(link["path"]) and os.readlink(link["path"]) == link["src"])]
-    result = dict(changed=bool(changes or links), changed_files=[c[0] for c in changes] + [link["path"] for link in links], reloaded=False)
-    if p["pid_file"] and master_pid(p["pid_file"]) is None:
-        module.fail_json(
-            msg="the server is not running (no live master process in %s): start it first - this role only reloads, "
-            "it never starts or restarts a server. Nothing was changed." % p["pid_file"],
-            **result,
-        )
-    if p["process_name"] and not processes(p["process_name"]):
-        module.fail_json(
-            msg="the server is not running (no process named %r): start it first - this role only reloads, "
-            "it never starts or restarts a server. Nothing was changed." % p["process_name"],
-            **result,
-        )
-    if module._diff:  # pylint: disable=protected-access
-        result["diff"] = [dict(before_header=path, after_header=path, before=old or "", after=new) for path, old, new, _m in changes]
-        result["diff"] += [dict(before_header=link["path"], after_header=link["path"], before="", after="-> %s\n" % link["src"]) for link in links]
-    if (not result["changed"] and not p["force_reload"]) or module.check_mode:
-        module.exit_json(**result)
-
-    # 2. Write, test; restore on failure.
-    written = []
-    linked = []
-    try:
-        for path, _old, new, mode in changes:
-            write(module, path, new, mode)
-            written.append(path)
-        for link in links:
-            if os.path.lexists(link["path"]):
-                module.fail_json(msg="%s exists and is not the expected link to %s; move it away first" % (link["path"], link["src"]))
-            os.symlink(link["src"], link["path"])
-            linked.append(link["path"])
-    except OSError as exc:
-        restored = restore(module, changes, written, linked)
-        module.fail_json(msg="writing the configuration failed (%s); %d file(s) restored" % (exc, len(restored)), restored=restored, **result)
-    rc, out = run_test(module, p, [c[0] for c in changes])
-    result["test_output"] = out
-    if rc != 0:
-        restored = restore(module, changes, written, linked)
-        rc2, out2 = run_test(module, p, [c[0] for c in changes])
-        state = (
-            "the restored configuration passes the test"
-            if rc2 == 0
-            else "the restored configuration FAILS the test too (it was broken before this change): %s" % out2
-        )
-        module.fail_json(
-            msg="configuration test %r failed, so nothing was reloaded and the server keeps serving its last good configuration. "
-            "Every changed file was put back (%s); %s. The test said: %s"
-            % (" ".join(p["test_command"] or [p["builtin_test"]]), ", ".join(restored), state, result["test_output"]),
-            restored=restored,
-            **result,
-        )
-
-    # 3. Reload gracefully and wait until it is live.
-    before_master = master_pid(p["pid_file"]) if p["pid_file"] else None
-    before_workers = children(before_master) if before_master else set()
-    if p["reload_command"]:
-        rc, out, err = module.run_command(p["reload_command"])
-        if rc != 0:
-            module.fail_json(msg="reload %r failed after a passing configuration test: %s" % (" ".join(p["reload_command"]), (out + err).strip()), **result)
-        result["reloaded"] = True
-    if p["pid_file"]:
-        deadline = time.time() + p["settle_timeout"]
-        while True:
-            master = master_pid(p["pid_file"])
-            if master and (children(master) - before_workers):
-                break
-            if time.time() > deadline:
-                module.fail_json(
-                    msg="the server was reloaded but no worker on the new configuration appeared within %ss (master pid %s)" % (p["settle_timeout"], master),
-                    **result,
-                )
-            time.sleep(0.1)
-    result["live"] = []
-    for check in p["live_checks"]:
-        ok, seen = wait_live(module, check, p["settle_timeout"])
-        if not ok:
-            restored = restore(module, changes, written, linked)
-            module.fail_json(
-                msg="the server did not apply the new configuration within %ss: a TLS handshake to %s:%s (SNI %s) shows %s, not "
-                "client-certificate request %r (is the name served with these TLS settings? see the server's own log). Every changed "
-                "file was put back (%s), so it keeps serving its last good configuration."
-                % (p["settle_timeout"], check["host"], check["port"], check["server_name"], seen, check["expect"], ", ".join(restored)),
-                restored=restored,
-                **result,
-            )
-        result["live"].append("%s:%s %s" % (check["server_name"], check["port"], seen))
-    module.exit_json(**result)
-
-
-def run_test(module, p, paths):
-    if p["builtin_test"] == "traefik_dynamic":
-        rc, out = traefik_dynamic_test(paths)
-        if rc != 0 or not p["test_command"]:
-            return rc, out
-    rc, out, err = module.run_command(p["test_command"])
-    return rc, (out + err).strip()
-
-
-def handshake(module, check):
-    """What an openssl handshake without a client certificate shows: off, optional, require or a description."""
-    cmd = [
-        module.get_bin_path("openssl", required=True),
-        "s_client",
-        "-connect",
-        "%s:%s" % (check["host"], check["port"]),
-        "-servername",
-        check["server_name"],
-        "-tls1_2",
-    ]
-    limit = module.get_bin_path("timeout")
-    if limit:
-        cmd = [limit, "10"] + cmd
-    rc, out, err = module.run_command(cmd, data="Q\n", binary_data=True)
-    text = out + err
-    if "No client certificate CA names sent" in text and "Client Certificate Types" not in text and "alert" not in text and "Cipher is" in text:
-        return "off", text
-    if "Acceptable client certificate CA names" in text:
-        names = text.split("Acceptable client certificate CA names", 1)[1].split("Client Certificate Types", 1)[0]
-        if check["ca_names_contains"] and check["ca_names_contains"] not in names:
-            return "requested from other CAs (%s)" % " ".join(names.split()), text
-        return ("require" if "alert" in text else "optional"), text
-    return "no handshake (rc %s): %s" % (rc, " ".join(text.split())[:300]), text
-
-
-def wait_live(module, check, timeout):
-    deadline = time.time() + timeout
-    while True:
-        seen, _text = handshake(module, check)
-        if seen == check["expect"]:
-            return True, seen
-        if time.time() > deadline:
-            return False, seen
-        time.sleep(0.3)
-
-
-def restore(module, changes, written, linked):
-    restored = []
-    for path in linked:
-        try:
-            os.unlink(path)
-            restored.append(path)
-        except OSError:
-            pass
-    for path, old, _new, _mode in changes:
-        if path not in written:
-            continue
-        if old is None:
-            try:
-                os.unlink(path)
-            except OSError:
-                pass
-        else:
-            write(module, path, old, None)
-        restored.append(path)
-    return restored
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True, required_one_of=[("test_command", "builtin_test")])
+    tx = Transaction(module)
+    tx.plan()  # the new content of every file; a missing file or vhost fails here, before any change
+    tx.require_running()  # this module reloads, it never starts a server
+    tx.add_diff()
+    if tx.nothing_to_do():  # unchanged (and no forced reload), or check mode
+        module.exit_json(**tx.result)
+    tx.write()  # restored if a write fails
+    tx.test()  # the server's full test (or the built-in one); on failure every file is put back
+    tx.reload()  # graceful, then wait for a worker on the new configuration
+    tx.wait_live()  # the handshakes of live_checks; on failure every file is put back
+    module.exit_json(**tx.result)
 
 
 if __name__ == "__main__":

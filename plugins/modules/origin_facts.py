@@ -169,7 +169,8 @@ import re
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.originpulls.aop.plugins.module_utils._aop_log import count, parse_time
-from ansible_collections.originpulls.aop.plugins.module_utils._origin_config import processes, traefik_dynamic_test
+from ansible_collections.originpulls.aop.plugins.module_utils._origin_liveness import processes
+from ansible_collections.originpulls.aop.plugins.module_utils._origin_traefik import traefik_dynamic_test
 
 SERVERS = {
     "haproxy": {

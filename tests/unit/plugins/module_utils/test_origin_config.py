@@ -7,6 +7,8 @@ import json
 import pytest
 
 from ansible_collections.originpulls.aop.plugins.module_utils import _origin_config as oc
+from ansible_collections.originpulls.aop.plugins.module_utils import _origin_nginx as nginx
+from ansible_collections.originpulls.aop.plugins.module_utils import _origin_traefik as traefik
 
 NGINX = """\
 # an operator's file
@@ -54,7 +56,7 @@ INC = "include /etc/nginx/originpulls-aop/www.conf;"
 
 def test_nginx_finds_tls_blocks_only():
     blocks = oc.tls_blocks(NGINX, "nginx")
-    assert [oc.nginx_server_names(b.body(NGINX)) for b in blocks] == [["www.example.com", "example.com"], ["api.example.com"]]
+    assert [nginx.nginx_server_names(b.body(NGINX)) for b in blocks] == [["www.example.com", "example.com"], ["api.example.com"]]
 
 
 def test_nginx_insert_by_server_name_is_idempotent():
@@ -80,7 +82,7 @@ def test_nginx_no_match_is_a_clear_error():
     with pytest.raises(oc.ConfigEditError, match="no TLS server .* server name 'nope.example'"):
         oc.ensure_lines(NGINX, "nginx", [INC], server_name="nope.example", path="/etc/nginx/sites-available/x")
     with pytest.raises(oc.ConfigEditError, match="unbalanced"):
-        oc.nginx_blocks("server { listen 443 ssl;")
+        nginx.nginx_blocks("server { listen 443 ssl;")
 
 
 def test_apache_vhost_with_sslengine_and_alias():
@@ -223,15 +225,15 @@ def test_traefik_dynamic_test(tmp_path):
     ca.write_text("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n")
     good = tmp_path / "aop.yml"
     good.write_text('# header\n{"tls": {"options": {"default": {"clientAuth": {"caFiles": ["%s"], "clientAuthType": "VerifyClientCertIfGiven"}}}}}\n' % ca)
-    assert oc.traefik_dynamic_test([str(good), str(ca)]) == (0, "1 Traefik dynamic configuration file(s) checked")
+    assert traefik.traefik_dynamic_test([str(good), str(ca)]) == (0, "1 Traefik dynamic configuration file(s) checked")
     missing = tmp_path / "missing.yml"
     options = {"default": {"clientAuth": {"caFiles": [str(tmp_path / "nope.pem")], "clientAuthType": "RequireAndVerifyClientCrt"}}}
     missing.write_text(json.dumps({"tls": {"options": options}}))
-    rc, msg = oc.traefik_dynamic_test([str(missing)])
+    rc, msg = traefik.traefik_dynamic_test([str(missing)])
     assert rc == 1 and "cannot be read" in msg and "'RequireAndVerifyClientCrt' is not one of" in msg
     nofile = tmp_path / "noca.yml"
     nofile.write_text('{"tls": {"options": {"x": {"clientAuth": {"clientAuthType": "RequireAndVerifyClientCert"}}}}}')
-    assert "names no caFiles" in oc.traefik_dynamic_test([str(nofile)])[1]
+    assert "names no caFiles" in traefik.traefik_dynamic_test([str(nofile)])[1]
     broken = tmp_path / "broken.yml"
     broken.write_text("tls: [")
-    assert "not readable" in oc.traefik_dynamic_test([str(broken)])[1]
+    assert "not readable" in traefik.traefik_dynamic_test([str(broken)])[1]

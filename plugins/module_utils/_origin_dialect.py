@@ -1,0 +1,117 @@
+# Copyright: originpulls.aop contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The one interface every web-server configuration dialect implements, and what they share.
+
+PRIVATE to the collection. Imports nothing from Ansible.
+
+A dialect finds the blocks of a file (``blocks``), tells which are TLS virtual hosts (``is_tls``) and by
+which names they answer (``names``), whether a block has a directive of its own (``has``), and inserts
+the collection's marked lines into one block (``ensure``). ``restore`` gives back an operator's line that
+the dialect edits in place (HAProxy bind options, a Caddy ``tls`` line opened into a block). Each server's
+syntax lives in its own file: ``_origin_nginx``, ``_origin_apache``, ``_origin_haproxy``, ``_origin_caddy``.
+"""
+
+from __future__ import annotations
+
+MARKER = "# originpulls.aop"
+# Apache has no trailing comments: there the marker is a comment line of its own, just above.
+MARKER_ABOVE = "# originpulls.aop: the next line is managed"
+
+
+class ConfigEditError(Exception):
+    pass
+
+
+class Block:
+    """One server block / virtual host: character offsets into the text."""
+
+    def __init__(self, start, body_start, end, header):
+        self.start = start  # offset of the block's first character
+        self.body_start = body_start  # offset just after '{' or the '<VirtualHost ...>' line
+        self.end = end  # offset of the closing '}' or '</VirtualHost>'
+        self.header = header
+
+    def body(self, text):
+        return text[self.body_start : self.end]
+
+
+def strip_comments(s):
+    return "\n".join(line.split("#", 1)[0] for line in s.splitlines())
+
+
+def indent_of_body(text, block):
+    for line in block.body(text).splitlines():
+        if line.strip():
+            return line[: len(line) - len(line.lstrip())]
+    return "    "
+
+
+def managed_lines(body):
+    """The lines of a block that this collection inserted (without their markers)."""
+    out = set()
+    above = False
+    for line in body.splitlines():
+        s = line.strip()
+        if above:
+            out.add(s)
+            above = False
+        elif s == MARKER_ABOVE:
+            above = True
+        elif s.endswith(MARKER):
+            out.add(s[: -len(MARKER)].strip())
+    return out
+
+
+def marked(indent, lines):
+    """``lines`` indented, each with the trailing marker."""
+    return "".join("%s%s  %s\n" % (indent, ln, MARKER) for ln in lines)
+
+
+class Dialect:
+    """A configuration syntax. Subclasses set ``name``/``what`` and implement ``blocks``, ``is_tls``, ``names``, ``has``."""
+
+    name = ""
+    what = ""  # what a TLS virtual host looks like, for the error when none matches
+    selector = "server_name"  # what O(includes[].server_name) names, for that error
+
+    def blocks(self, text):
+        raise NotImplementedError
+
+    def is_tls(self, text, block):
+        raise NotImplementedError
+
+    def names(self, text, block):
+        raise NotImplementedError
+
+    def has(self, text, block, directive):
+        raise NotImplementedError
+
+    def tls_blocks(self, text, server_name=None):
+        blocks = [b for b in self.blocks(text) if self.is_tls(text, b)]
+        if server_name:
+            blocks = [b for b in blocks if server_name in self.names(text, b)]
+        return blocks
+
+    def ensure(self, text, block, lines, extra_line=None, unless_directive=None, bind_options=None, path="the file"):
+        """``text`` with the marked ``lines`` at the end of ``block`` (and ``extra_line`` when it lacks ``unless_directive``)."""
+        present = managed_lines(block.body(text))
+        wanted = [ln for ln in lines if ln.strip() not in present]
+        if extra_line and unless_directive and not self.has(text, block, unless_directive) and extra_line.strip() not in present:
+            wanted.insert(0, extra_line)
+        if not wanted:
+            return text
+        return self.insert_at_end(text, block, self.format(indent_of_body(text, block), wanted))
+
+    def format(self, indent, lines):
+        return marked(indent, lines)
+
+    def insert_at_end(self, text, block, insert):
+        close = block.end
+        line_start = text.rfind("\n", 0, close) + 1
+        if text[line_start:close].strip() == "":
+            return text[:line_start] + insert + text[line_start:]
+        return text[:close] + "\n" + insert + text[close:]
+
+    def restore(self, text):
+        """``text`` with the operator's lines that this dialect edits in place given back."""
+        return text

@@ -1,0 +1,117 @@
+# Copyright: originpulls.aop contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""nginx: a TLS virtual host is a ``server { }`` block with ``listen ... ssl`` (or ``quic``, or ``ssl on``).
+
+PRIVATE to the collection. Imports nothing from Ansible.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.originpulls.aop.plugins.module_utils._origin_dialect import Block, ConfigEditError, Dialect, strip_comments
+
+
+def _nginx_tokens(text):
+    """Yield (offset, char) for braces and semicolons outside comments and quotes."""
+    i, n = 0, len(text)
+    quote = None
+    while i < n:
+        c = text[i]
+        if quote:
+            if c == "\\":
+                i += 2
+                continue
+            if c == quote:
+                quote = None
+        elif c in ("'", '"'):
+            quote = c
+        elif c == "#":
+            nl = text.find("\n", i)
+            i = n if nl < 0 else nl
+            continue
+        elif c in "{};":
+            yield i, c
+        i += 1
+
+
+def nginx_blocks(text, name="server"):
+    """Top-level-or-nested ``server { }`` blocks (inside http {} or at file level)."""
+    blocks = []
+    stack = []  # (open offset, statement start)
+    stmt_start = 0
+    for off, c in _nginx_tokens(text):
+        if c == "{":
+            stack.append((off, stmt_start))
+            stmt_start = off + 1
+        elif c == "}":
+            if not stack:
+                raise ConfigEditError("unbalanced '}' at offset %d" % off)
+            open_off, start = stack.pop()
+            header = strip_comments(text[start:open_off]).strip()
+            if header.split()[:1] == [name]:
+                blocks.append(Block(start + len(text[start:open_off]) - len(text[start:open_off].lstrip()), open_off + 1, off, header))
+            stmt_start = off + 1
+        else:
+            stmt_start = off + 1
+    if stack:
+        raise ConfigEditError("unbalanced '{' (a block is not closed)")
+    return blocks
+
+
+def _nginx_directives(body):
+    """Directives at depth 0 of a block body: list of (name, args)."""
+    out = []
+    depth = 0
+    start = 0
+    for off, c in _nginx_tokens(body):
+        if c == "{":
+            if depth == 0:
+                start = off + 1
+            depth += 1
+        elif c == "}":
+            depth -= 1
+            start = off + 1
+        elif c == ";":
+            if depth == 0:
+                words = strip_comments(body[start:off]).split()
+                if words:
+                    out.append((words[0], words[1:]))
+            start = off + 1
+    return out
+
+
+def nginx_is_tls(body):
+    for name, args in _nginx_directives(body):
+        if name == "listen" and ("ssl" in args or "quic" in args):
+            return True
+        if name == "ssl" and args[:1] == ["on"]:
+            return True
+    return False
+
+
+def nginx_server_names(body):
+    names = []
+    for name, args in _nginx_directives(body):
+        if name == "server_name":
+            names.extend(args)
+    return names
+
+
+def nginx_has(body, directive):
+    return any(name == directive for name, _args in _nginx_directives(body))
+
+
+class Nginx(Dialect):
+    name = "nginx"
+    what = "server { } block with 'listen ... ssl'"
+
+    def blocks(self, text):
+        return nginx_blocks(text)
+
+    def is_tls(self, text, block):
+        return nginx_is_tls(block.body(text))
+
+    def names(self, text, block):
+        return nginx_server_names(block.body(text))
+
+    def has(self, text, block, directive):
+        return nginx_has(block.body(text), directive)

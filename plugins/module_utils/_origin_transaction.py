@@ -1,0 +1,220 @@
+# Copyright: originpulls.aop contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The origin_config transaction: plan, write, test, restore, reload, wait until live.
+
+PRIVATE to the collection. Imports nothing from Ansible; it drives the AnsibleModule it is given
+(``fail_json``, ``run_command``, ``atomic_move``) and fails before any change when it can.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+from ansible_collections.originpulls.aop.plugins.module_utils._origin_config import ConfigEditError, ensure_lines, remove_marked
+from ansible_collections.originpulls.aop.plugins.module_utils._origin_liveness import (
+    children,
+    errors_logged,
+    log_mark,
+    master_pid,
+    processes,
+    wait_live,
+    wait_new_worker,
+)
+from ansible_collections.originpulls.aop.plugins.module_utils._origin_traefik import traefik_dynamic_test
+
+NOT_RUNNING = "the server is not running (%s): start it first - this role only reloads, it never starts or restarts a server. Nothing was changed."
+
+
+def read(path):
+    try:
+        with open(path, "rb") as fh:
+            return fh.read().decode("utf-8")
+    except OSError:
+        return None
+
+
+def write(module, path, content, mode):
+    parent = os.path.dirname(path)
+    if not os.path.isdir(parent):
+        os.makedirs(parent, 0o755)
+    tmp = "%s.originpulls-aop.%d.tmp" % (path, os.getpid())
+    with open(tmp, "wb") as fh:
+        fh.write(content.encode("utf-8"))
+    if mode is not None:
+        os.chmod(tmp, int(mode, 8))
+    elif os.path.exists(path):
+        st = os.stat(path)
+        os.chmod(tmp, st.st_mode & 0o7777)
+        try:
+            os.chown(tmp, st.st_uid, st.st_gid)
+        except OSError:
+            pass
+    module.atomic_move(tmp, path)
+
+
+class Transaction:
+    """One origin_config run. Each step fails the module (after putting files back where it wrote any)."""
+
+    def __init__(self, module):
+        self.module = module
+        self.p = module.params
+        self.changes = []  # (path, old or None, new, mode)
+        self.links = []
+        self.written = []
+        self.linked = []
+        self.result = dict(changed=False, changed_files=[], reloaded=False)
+
+    def fail(self, msg, **extra):
+        self.module.fail_json(msg=msg, **dict(self.result, **extra))
+
+    # 1. Plan: the new content of every file, from what is on disk now.
+    def plan(self):
+        plan = {}  # path -> (old or None, new, mode)
+        for f in self.p["files"]:
+            plan[f["path"]] = (read(f["path"]), f["content"], f["mode"])
+        for inc in self.p["includes"]:
+            old = plan[inc["path"]][1] if inc["path"] in plan else read(inc["path"])
+            original = plan[inc["path"]][0] if inc["path"] in plan else old
+            if old is None:
+                self.module.fail_json(msg="%s does not exist: name the operator's file that holds the TLS virtual host" % inc["path"])
+            try:
+                if inc["state"] == "absent":
+                    new = remove_marked(old)
+                else:
+                    new = ensure_lines(
+                        old,
+                        inc["dialect"],
+                        inc["lines"],
+                        server_name=inc["server_name"],
+                        path=inc["path"],
+                        unless_directive=inc["keep_inherited_when_missing"],
+                        extra_line=inc["keep_inherited"],
+                        bind_options=inc["bind_options"],
+                    )
+            except ConfigEditError as exc:
+                self.module.fail_json(msg=str(exc))
+            plan[inc["path"]] = (original, new, None)
+        self.changes = [(path, old, new, mode) for path, (old, new, mode) in plan.items() if old != new]
+        self.links = [ln for ln in self.p["links"] if not (os.path.islink(ln["path"]) and os.readlink(ln["path"]) == ln["src"])]
+        self.result["changed"] = bool(self.changes or self.links)
+        self.result["changed_files"] = [c[0] for c in self.changes] + [ln["path"] for ln in self.links]
+
+    def add_diff(self):
+        if self.module._diff:  # pylint: disable=protected-access
+            diff = [dict(before_header=path, after_header=path, before=old or "", after=new) for path, old, new, _m in self.changes]
+            diff += [dict(before_header=ln["path"], after_header=ln["path"], before="", after="-> %s\n" % ln["src"]) for ln in self.links]
+            self.result["diff"] = diff
+
+    def require_running(self):
+        if self.p["pid_file"] and master_pid(self.p["pid_file"]) is None:
+            self.fail(NOT_RUNNING % ("no live master process in %s" % self.p["pid_file"]))
+        if self.p["process_name"] and not processes(self.p["process_name"]):
+            self.fail(NOT_RUNNING % ("no process named %r" % self.p["process_name"]))
+
+    def nothing_to_do(self):
+        return (not self.result["changed"] and not self.p["force_reload"]) or self.module.check_mode
+
+    # 2. Write, test; restore on failure.
+    def write(self):
+        self.log_since = time.time() if not self.p["server_log_path"] else log_mark(self.p["server_log_path"])
+        for link in self.links:
+            if os.path.lexists(link["path"]):
+                self.fail("%s exists and is not the expected link to %s; move it away first. Nothing was changed." % (link["path"], link["src"]))
+        try:
+            for path, _old, new, mode in self.changes:
+                write(self.module, path, new, mode)
+                self.written.append(path)
+            for link in self.links:
+                os.symlink(link["src"], link["path"])
+                self.linked.append(link["path"])
+        except OSError as exc:
+            restored = self.restore()
+            self.fail("writing the configuration failed (%s); %d file(s) restored" % (exc, len(restored)), restored=restored)
+
+    def run_test(self):
+        if self.p["builtin_test"] == "traefik_dynamic":
+            rc, out = traefik_dynamic_test([c[0] for c in self.changes])
+            if rc != 0 or not self.p["test_command"]:
+                return rc, out
+        rc, out, err = self.module.run_command(self.p["test_command"])
+        return rc, (out + err).strip()
+
+    def test(self):
+        rc, self.result["test_output"] = self.run_test()
+        if rc == 0:
+            return
+        restored = self.restore()
+        rc2, out2 = self.run_test()
+        state = (
+            "the restored configuration passes the test"
+            if rc2 == 0
+            else "the restored configuration FAILS the test too (it was broken before this change): %s" % out2
+        )
+        self.fail(
+            "configuration test %r failed, so nothing was reloaded and the server keeps serving its last good configuration. "
+            "Every changed file was put back (%s); %s. The test said: %s"
+            % (" ".join(self.p["test_command"] or [self.p["builtin_test"]]), ", ".join(restored), state, self.result["test_output"]),
+            restored=restored,
+        )
+
+    # 3. Reload gracefully and wait until it is live.
+    def reload(self):
+        before_master = master_pid(self.p["pid_file"]) if self.p["pid_file"] else None
+        before_workers = children(before_master) if before_master else set()
+        if self.p["reload_command"]:
+            rc, out, err = self.module.run_command(self.p["reload_command"])
+            if rc != 0:
+                self.fail("reload %r failed after a passing configuration test: %s" % (" ".join(self.p["reload_command"]), (out + err).strip()))
+            self.result["reloaded"] = True
+        if self.p["pid_file"]:
+            ok, master = wait_new_worker(self.p["pid_file"], before_workers, self.p["settle_timeout"])
+            if not ok:
+                self.fail(
+                    "the server was reloaded but no worker on the new configuration appeared within %ss (master pid %s)" % (self.p["settle_timeout"], master)
+                )
+
+    def wait_live(self):
+        self.result["live"] = []
+        for check in self.p["live_checks"]:
+            ok, seen = wait_live(self.module, check, self.p["settle_timeout"])
+            if not ok:
+                logged = errors_logged(self.module, self.log_since, self.p["server_log_path"], self.p["server_log_unit"])
+                restored = self.restore()
+                self.fail(
+                    "the server did not apply the new configuration within %ss: a TLS handshake to %s:%s (SNI %s) shows %s, not "
+                    "client-certificate request %r (%s). Every changed file was put back (%s), so it keeps serving its last good configuration."
+                    % (
+                        self.p["settle_timeout"],
+                        check["host"],
+                        check["port"],
+                        check["server_name"],
+                        seen,
+                        check["expect"],
+                        "the server logged: %s" % " | ".join(logged) if logged else "is the name served with these TLS settings? see the server's own log",
+                        ", ".join(restored),
+                    ),
+                    restored=restored,
+                )
+            self.result["live"].append("%s:%s %s" % (check["server_name"], check["port"], seen))
+
+    def restore(self):
+        restored = []
+        for path in self.linked:
+            try:
+                os.unlink(path)
+                restored.append(path)
+            except OSError:
+                pass
+        for path, old, _new, _mode in self.changes:
+            if path not in self.written:
+                continue
+            if old is None:
+                try:
+                    os.unlink(path)
+                except OSError:
+                    pass
+            else:
+                write(self.module, path, old, None)
+            restored.append(path)
+        return restored
