@@ -115,7 +115,10 @@ def wait_live(module, check, timeout):
 
 # Error lines in the log formats servers write: Traefik's common ("... ERR ...") and JSON ('"level":"error"')
 # formats, logfmt's "level=error", and the "[error]"/"[emerg]" of nginx and Apache error logs.
-ERROR_LINE = re.compile(r'(^|\s)(ERR|ERROR|FTL|FATAL)(\s|$)|(?i:level=(error|fatal)|"level"\s*:\s*"(error|fatal)"|\[(error|emerg|crit|alert)\])')
+ERROR_LINE = re.compile(r'(^|\s)(ERR|ERROR|FTL|FATAL)(\s|$)|(?i:level=(error|fatal)|"level"\s*:\s*"(error|fatal)"|\[(\w+:)?(error|emerg|crit|alert)\])')
+
+
+TIME_STAMP = re.compile(r"^\[?\d[\d/:.TZ+-]*(\s+\d[\d:.,]*)?\]?\s*")
 
 
 def log_mark(path):
@@ -141,5 +144,11 @@ def errors_logged(module, since, path=None, unit=None, limit=5):
         if journalctl:
             rc, out, _err = module.run_command([journalctl, "--no-pager", "-o", "cat", "-u", unit, "--since", "@%d" % int(since)])
             text = out if rc == 0 else ""
-    lines = [" ".join(ln.split())[:500] for ln in text.splitlines() if ERROR_LINE.search(ln)]
-    return lines[-limit:]
+    # Servers repeat an error on every retry: keep the last of each, told apart without their leading time stamp.
+    last = {}
+    for ln in text.splitlines():
+        if ERROR_LINE.search(ln):
+            line = " ".join(ln.split())[:500]
+            last.pop(TIME_STAMP.sub("", line), None)
+            last[TIME_STAMP.sub("", line)] = line
+    return list(last.values())[-limit:]

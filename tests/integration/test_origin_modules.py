@@ -236,3 +236,22 @@ def test_live_check_waits_for_the_handshake_and_restores_when_it_never_comes(sit
     r = run_tasks([traefik_task(site, ca, live_checks=[check], settle_timeout=2)]).task("cfg")
     assert r["failed"] and "did not apply the new configuration within 2s" in r["msg"] and "shows off" in r["msg"]
     assert (site["dir"] / "dynamic" / "originpulls-aop.yml").read_text() == before
+
+
+def test_a_change_that_never_goes_live_quotes_the_servers_own_error(site, tls_server):
+    ca = os.path.abspath(os.path.join(FILES, "authenticated_origin_pull_ca.pem"))
+    log = site["dir"] / "traefik.log"
+    log.write_text("2026-11-28T15:00:00Z ERR an error from before the change\n")
+    error = 'ERR Error occurred during watcher callback error="collecting file configs: /etc/traefik/dynamic/op.yml: yaml: line 1" providerName=file'
+    # The server logs while the change is on disk (here: during the test command, after the log was marked).
+    logs_during_change = ["sh", "-c", "echo '2026-11-28T15:05:27Z INF starting' >> %s; echo '2026-11-28T15:05:27Z %s' >> %s" % (log, error, log)]
+    check = {"port": tls_server, "server_name": "origin.test", "expect": "optional"}
+    task = traefik_task(site, ca, live_checks=[check], settle_timeout=1, server_log_path=str(log), test_command=logs_during_change)
+    r = run_tasks([task]).task("cfg")
+    assert r["failed"] and "did not apply the new configuration within 1s" in r["msg"]
+    assert "the server logged: 2026-11-28T15:05:27Z " + error in r["msg"]
+    assert "from before the change" not in r["msg"] and "INF starting" not in r["msg"]
+    assert not (site["dir"] / "dynamic" / "originpulls-aop.yml").exists()  # a new file: removed again
+    # Nothing logged since the change: the error says where to look instead.
+    r = run_tasks([traefik_task(site, ca, live_checks=[check], settle_timeout=1, server_log_path=str(log))]).task("cfg")
+    assert r["failed"] and "see the server's own log" in r["msg"] and "the server logged" not in r["msg"]
