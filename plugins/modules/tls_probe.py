@@ -142,16 +142,22 @@ def main():
         required_together=[("client_cert", "client_key")],
         supports_check_mode=True,
     )
-    outcome, detail = probe(module.params)
+    result, failure = verdict(module.params, *probe(module.params))
+    if failure:
+        module.fail_json(msg=failure, **result)
+    module.exit_json(**result)
+
+
+def verdict(p, outcome, detail):
+    """(result, failure message or None) for an outcome of ``probe`` judged against ``p["expect"]``."""
     refused = outcome == "tls_rejected" or (outcome.isdigit() and int(outcome) in REFUSAL_STATUSES)
     result = dict(changed=False, outcome=outcome, refused=refused, detail=detail)
-    expect = module.params["expect"]
-    target = "%s:%s (%s)" % (module.params["host"], module.params["port"], module.params["server_name"])
-    if expect == "refused" and not refused:
-        module.fail_json(msg="%s was expected to refuse the request but answered: %s" % (target, detail), **result)
-    if expect == "served" and not (outcome.isdigit() and 200 <= int(outcome) < 400):
-        module.fail_json(msg="%s was expected to serve the request but: %s" % (target, detail), **result)
-    module.exit_json(**result)
+    target = "%s:%s (%s)" % (p["host"], p["port"], p["server_name"])
+    if p["expect"] == "refused" and not refused:
+        return result, "%s was expected to refuse the request but answered: %s" % (target, detail)
+    if p["expect"] == "served" and not (outcome.isdigit() and 200 <= int(outcome) < 400):
+        return result, "%s was expected to serve the request but: %s" % (target, detail)
+    return result, None
 
 
 if __name__ == "__main__":
