@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.originpulls.aop.plugins.module_utils._origin_dialect import MARKER_ABOVE, Block, ConfigEditError, Dialect
+from ansible_collections.originpulls.aop.plugins.module_utils._origin_dialect import MARKER_ABOVE, Block, BodyDialect, ConfigEditError
 
 VHOST_OPEN = re.compile(r"^[ \t]*<VirtualHost\b[^>]*>[ \t]*\r?\n?", re.I | re.M)
 VHOST_CLOSE = re.compile(r"^[ \t]*</VirtualHost>", re.I | re.M)
@@ -63,21 +63,11 @@ def apache_has(body, directive):
     return any(name == directive.lower() for name, _a in _apache_directives(body))
 
 
-class Apache(Dialect):
-    name = "apache"
-    what = "<VirtualHost> with 'SSLEngine on'"
-
-    def blocks(self, text):
-        return apache_blocks(text)
-
-    def is_tls(self, text, block):
-        return apache_is_tls(block.body(text))
-
-    def names(self, text, block):
-        return apache_server_names(block.body(text))
-
-    def has(self, text, block, directive):
-        return apache_has(block.body(text), directive)
+class Apache(BodyDialect):
+    """Apache has no trailing comments: each managed line gets the marker as a comment line above it."""
 
     def format(self, indent, lines):
         return "".join("%s%s\n%s%s\n" % (indent, MARKER_ABOVE, indent, ln) for ln in lines)
+
+
+APACHE = Apache("apache", "<VirtualHost> with 'SSLEngine on'", apache_blocks, apache_is_tls, apache_server_names, apache_has)

@@ -161,3 +161,6 @@ class Caddy(Dialect):
 
     def restore(self, text):
         return caddy_restore_opened(text)
+
+
+CADDY = Caddy()

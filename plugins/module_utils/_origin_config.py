@@ -13,13 +13,13 @@ hosts (optionally by name), insert the lines, or remove every marked line again.
 
 from __future__ import annotations
 
-from ansible_collections.originpulls.aop.plugins.module_utils._origin_apache import Apache
-from ansible_collections.originpulls.aop.plugins.module_utils._origin_caddy import Caddy
+from ansible_collections.originpulls.aop.plugins.module_utils._origin_apache import APACHE
+from ansible_collections.originpulls.aop.plugins.module_utils._origin_caddy import CADDY
 from ansible_collections.originpulls.aop.plugins.module_utils._origin_dialect import MARKER, MARKER_ABOVE, ConfigEditError
-from ansible_collections.originpulls.aop.plugins.module_utils._origin_haproxy import Haproxy
-from ansible_collections.originpulls.aop.plugins.module_utils._origin_nginx import Nginx
+from ansible_collections.originpulls.aop.plugins.module_utils._origin_haproxy import HAPROXY
+from ansible_collections.originpulls.aop.plugins.module_utils._origin_nginx import NGINX
 
-DIALECTS = {d.name: d for d in (Nginx(), Apache(), Haproxy(), Caddy())}
+DIALECTS = {d.name: d for d in (NGINX, APACHE, HAPROXY, CADDY)}
 
 __all__ = ["DIALECTS", "ConfigEditError", "ensure_lines", "remove_marked", "tls_blocks"]
 

@@ -115,3 +115,23 @@ class Dialect:
     def restore(self, text):
         """``text`` with the operator's lines that this dialect edits in place given back."""
         return text
+
+
+class BodyDialect(Dialect):
+    """A dialect that answers from a block's body: ``find(text)``, ``tls(body)``, ``server_names(body)``, ``has(body, directive)``."""
+
+    def __init__(self, name, what, find, tls, server_names, has):
+        self.name, self.what = name, what
+        self._find, self._tls, self._names, self._has = find, tls, server_names, has
+
+    def blocks(self, text):
+        return self._find(text)
+
+    def is_tls(self, text, block):
+        return self._tls(block.body(text))
+
+    def names(self, text, block):
+        return self._names(block.body(text))
+
+    def has(self, text, block, directive):
+        return self._has(block.body(text), directive)

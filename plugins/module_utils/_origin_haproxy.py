@@ -12,7 +12,7 @@ Sections are selected by name (``frontend <name>``), not by a TLS server name.
 
 from __future__ import annotations
 
-from ansible_collections.originpulls.aop.plugins.module_utils._origin_dialect import MARKER, Block, ConfigEditError, Dialect
+from ansible_collections.originpulls.aop.plugins.module_utils._origin_dialect import MARKER, Block, BodyDialect, ConfigEditError
 
 HAPROXY_SECTIONS = (
     "global",
@@ -129,22 +129,11 @@ def haproxy_set_bind_options(text, block, options, path):
     return text[: block.body_start] + "".join(new_lines) + text[block.end :]
 
 
-class Haproxy(Dialect):
-    name = "haproxy"
-    what = "frontend/listen section with a 'bind ... ssl' line"
+class Haproxy(BodyDialect):
     selector = "the frontend name (server_name)"
-
-    def blocks(self, text):
-        return haproxy_blocks(text)
-
-    def is_tls(self, text, block):
-        return haproxy_is_tls(block.body(text))
 
     def names(self, text, block):
         return block.header.split()[1:2]  # the section name
-
-    def has(self, text, block, directive):
-        return haproxy_has(block.body(text), directive)
 
     def ensure(self, text, block, lines, extra_line=None, unless_directive=None, bind_options=None, path="the file"):
         text = haproxy_set_bind_options(text, block, bind_options or "", path)
@@ -157,3 +146,6 @@ class Haproxy(Dialect):
 
     def restore(self, text):
         return "".join(haproxy_strip_bind(ln) for ln in text.splitlines(True))
+
+
+HAPROXY = Haproxy("haproxy", "frontend/listen section with a 'bind ... ssl' line", haproxy_blocks, haproxy_is_tls, None, haproxy_has)

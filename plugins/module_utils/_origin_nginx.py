@@ -7,7 +7,7 @@ PRIVATE to the collection. Imports nothing from Ansible.
 
 from __future__ import annotations
 
-from ansible_collections.originpulls.aop.plugins.module_utils._origin_dialect import Block, ConfigEditError, Dialect, strip_comments
+from ansible_collections.originpulls.aop.plugins.module_utils._origin_dialect import Block, BodyDialect, ConfigEditError, strip_comments
 
 
 def _nginx_tokens(text):
@@ -100,18 +100,4 @@ def nginx_has(body, directive):
     return any(name == directive for name, _args in _nginx_directives(body))
 
 
-class Nginx(Dialect):
-    name = "nginx"
-    what = "server { } block with 'listen ... ssl'"
-
-    def blocks(self, text):
-        return nginx_blocks(text)
-
-    def is_tls(self, text, block):
-        return nginx_is_tls(block.body(text))
-
-    def names(self, text, block):
-        return nginx_server_names(block.body(text))
-
-    def has(self, text, block, directive):
-        return nginx_has(block.body(text), directive)
+NGINX = BodyDialect("nginx", "server { } block with 'listen ... ssl'", nginx_blocks, nginx_is_tls, nginx_server_names, nginx_has)

@@ -169,7 +169,7 @@ import re
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.originpulls.aop.plugins.module_utils._aop_log import count, parse_time
-from ansible_collections.originpulls.aop.plugins.module_utils._origin_liveness import processes
+from ansible_collections.originpulls.aop.plugins.module_utils._origin_liveness import master_pid, processes
 from ansible_collections.originpulls.aop.plugins.module_utils._origin_traefik import traefik_dynamic_test
 
 SERVERS = {
@@ -228,15 +228,7 @@ def journal_lines(module, unit, since):
 
 
 def live_master(pid_files):
-    for path in pid_files:
-        try:
-            with open(path) as fh:
-                pid = int(fh.read().split()[0])
-            os.kill(pid, 0)
-            return pid
-        except (OSError, ValueError, IndexError):
-            continue
-    return None
+    return next((pid for pid in map(master_pid, pid_files) if pid is not None), None)
 
 
 def first_existing(paths):
