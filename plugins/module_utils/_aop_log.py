@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import os
 import re
 
 FIELD = re.compile(r'(\w+)=("((?:[^"\\]|\\.)*)"|\S*)')
@@ -132,3 +133,20 @@ def count(lines, since=None, server_names=None, issuer_contains=None, issuer_cn_
             c["failed"] += 1
         c["last"] = rec.get("time")
     return c
+
+
+TAIL_BYTES = 16 * 1024 * 1024
+
+
+def tail_lines(path, limit=TAIL_BYTES):
+    """The complete lines of the last ``limit`` bytes of the log at ``path`` (none when it cannot be read)."""
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(0, os.SEEK_END)
+            size = fh.tell()
+            fh.seek(max(0, size - limit))
+            data = fh.read().decode("utf-8", "replace")
+    except OSError:
+        return []
+    lines = data.splitlines()
+    return lines[1:] if size > limit else lines

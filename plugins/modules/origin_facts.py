@@ -168,7 +168,7 @@ import re
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.originpulls.aop.plugins.module_utils._aop_log import count, parse_time
+from ansible_collections.originpulls.aop.plugins.module_utils._aop_log import count, parse_time, tail_lines
 from ansible_collections.originpulls.aop.plugins.module_utils._origin_liveness import master_pid, processes
 from ansible_collections.originpulls.aop.plugins.module_utils._origin_traefik import traefik_dynamic_test
 
@@ -207,7 +207,6 @@ SERVERS = {
 }
 STAGE_RE = re.compile(r"Authenticated Origin Pulls, stage (\w+)")
 TRUSTED_RE = re.compile(r"originpulls\.aop: trusted CA SHA-256 ([0-9A-Fa-f: ]*)$", re.M)
-TAIL_BYTES = 16 * 1024 * 1024
 
 
 def running(spec):
@@ -236,19 +235,6 @@ def first_existing(paths):
         if os.path.exists(p):
             return p
     return paths[0]
-
-
-def tail_lines(path):
-    try:
-        with open(path, "rb") as fh:
-            fh.seek(0, os.SEEK_END)
-            size = fh.tell()
-            fh.seek(max(0, size - TAIL_BYTES))
-            data = fh.read().decode("utf-8", "replace")
-    except OSError:
-        return []
-    lines = data.splitlines()
-    return lines[1:] if size > TAIL_BYTES else lines
 
 
 def main():

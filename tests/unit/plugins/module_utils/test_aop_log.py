@@ -73,3 +73,11 @@ def test_issuer_cn_counts_the_previous_ca_apart_and_does_not_match_a_prefix():
     ]
     c = log.count(lines, since=SINCE, issuer_cn_is="client CA gen1")
     assert (c["verified"], c["other_issuer"], c["unverified"], c["failed"]) == (2, 1, 1, 1)
+
+
+def test_tail_lines_keeps_only_complete_lines_of_the_tail(tmp_path):
+    path = tmp_path / "aop.log"
+    path.write_text("first line\nsecond line\nthird line\n")
+    assert log.tail_lines(str(path)) == ["first line", "second line", "third line"]
+    assert log.tail_lines(str(path), limit=15) == ["third line"]  # the last 15 bytes start inside "second line": that cut line is dropped
+    assert log.tail_lines(str(tmp_path / "missing.log")) == []
