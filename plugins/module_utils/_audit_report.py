@@ -28,7 +28,8 @@ Findings (what the audit collected; the input of ``build_report``)::
         "trusted_ca": {"subject": "CN=...", "sha256": "AB:..", "expires_on": "...", "days_to_expiry": 400},
         "drift": false,                                  # managed lines differ from what the last run applied
         "in_inventory": true,                            # false: found in DNS, not in the operator's inventory
-      }],
+        "problems": [],                                  # optional: findings in words that fail the audit
+      }],                                                # (e.g. it does not trust what Cloudflare presents)
       "probes": [{                                       # direct requests around Cloudflare, SNI = hostname
         "hostname": "www.example.com", "origin": "192.0.2.10",
         "no_certificate": {"result": "refused",          # served | refused | unreachable
@@ -46,6 +47,10 @@ Cell state, per (zone, hostname, origin address) the hostname resolves to:
 - ``expiring``  both requests refused, and a certificate that this cell depends on (the origin's trusted CA,
                 the certificates presented at the hostname's level) expires within the warning days;
 - ``protected`` both requests refused, nothing expiring.
+
+Besides the cells, the audit fails when a proxied hostname has no AOP level in force (``none``: Cloudflare
+presents no client certificate for it, e.g. its per-hostname binding is disabled) or an origin has
+``problems`` (each named in the notices).
 """
 
 from __future__ import annotations
@@ -56,6 +61,7 @@ STATES = ("protected", "exposed", "unknown", "expiring")
 PROBES = (("no_certificate", "without a client certificate"), ("wrong_ca", "with a wrong-CA certificate"))
 RESULTS = ("served", "refused", "unreachable")
 SCHEMA_VERSION = 1
+NO_AOP = "no AOP in force for this hostname: Cloudflare presents no client certificate, so this origin refuses Cloudflare's pulls too"
 
 
 class FindingsError(ValueError):
@@ -130,8 +136,10 @@ def judge_cell(hostname, level, origin, probe, certificates, warning_days):
         d = cert.get("days_to_expiry")
         if d is not None and d <= warning_days and _cert_applies(cert, hostname, level):
             expiring.append("%s certificate %s %s" % (cert["level"], cert.get("name", ""), expiry_text(d)))
+    if level == "none":
+        reasons.insert(0, NO_AOP)
     if expiring:
-        return "expiring", expiring
+        return "expiring", expiring + reasons[:1] * (level == "none")
     return "protected", ["refused without a client certificate and with a wrong-CA certificate"] + reasons
 
 
@@ -150,6 +158,7 @@ def _check_findings(findings):
     for i, origin in enumerate(findings.get("origins", [])):
         _require(isinstance(origin, dict) and origin.get("address"), "origins[%d]: an origin needs an address" % i)
         _days((origin.get("trusted_ca") or {}).get("days_to_expiry"), "origins[%d].trusted_ca" % i)
+        _require(isinstance(origin.get("problems") or [], list), "origins[%d].problems must be a list of strings" % i)
     for i, probe in enumerate(findings.get("probes", [])):
         _require(isinstance(probe, dict) and probe.get("hostname") and probe.get("origin"), "probes[%d]: needs hostname and origin" % i)
         for key, _label in PROBES:
@@ -210,16 +219,31 @@ def build_report(findings, warning_days=30, generated_at=None, title="Authentica
             notices.append("origin %s drifted: its managed lines are not what the last run applied" % label)
         if o["ca_expiring"]:
             notices.append("origin %s: trusted CA %s" % (label, expiry_text(ca["days_to_expiry"])))
+        notices.extend("origin %s: %s" % (label, text) for text in o.get("problems") or [])
     for zone in zones:
         for c in zone["certificates"]:
             if c["expiring"]:
                 notices.append("zone %s: %s certificate %s %s" % (zone["name"], c.get("level"), c.get("name", ""), expiry_text(c["days_to_expiry"])))
+    no_aop = []
+    for zone in zones:
+        for h in zone["hostnames"]:
+            if h["level"] == "none":
+                no_aop.append(h["name"])
+                notices.append(
+                    "hostname %s (zone %s): no AOP in force - Cloudflare presents no client certificate for it (AOP off, or its per-hostname binding disabled)"
+                    % (h["name"], zone["name"])
+                )
+    problems = [o["address"] for o in report_origins if o.get("problems")]
     expiring_certs = any(o["ca_expiring"] for o in report_origins) or any(c["expiring"] for z in zones for c in z["certificates"])
     reasons = []
     if summary["exposed"]:
         reasons.append("%d hostname/origin pair(s) exposed" % summary["exposed"])
     if expiring_certs:
         reasons.append("a certificate expires within %d days" % warning_days)
+    if no_aop:
+        reasons.append("%d proxied hostname(s) without AOP in force: %s" % (len(no_aop), ", ".join(no_aop)))
+    if problems:
+        reasons.append("%d origin(s) with problems: %s" % (len(problems), ", ".join(problems)))
     summary.update(cells=sum(summary[s] for s in STATES), failed=bool(reasons), reasons=reasons)
     return {
         "schema_version": SCHEMA_VERSION,

@@ -132,6 +132,8 @@ def clean_findings():
     for z in f["zones"]:
         for h in z["hostnames"].values():
             h["origins"] = [a for a in h["origins"] if a != "198.51.100.7"]
+            if h["level"] == "none":
+                h["level"] = "global"
     f["probes"] = [probe(h, a, REFUSED_TLS, REFUSED_UNKNOWN_CA) for z in f["zones"] for h, v in z["hostnames"].items() for a in v["origins"]]
     f["origins"] = [o for o in f["origins"] if o["address"] != "198.51.100.7"]
     return f

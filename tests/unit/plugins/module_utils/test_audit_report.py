@@ -71,7 +71,12 @@ def test_report_states_summary_and_notices():
     s = report["summary"]
     assert (s["protected"], s["exposed"], s["unknown"], s["expiring"], s["cells"]) == (2, 3, 2, 2, 9)
     assert s["failed"] is True
-    assert s["reasons"] == ["3 hostname/origin pair(s) exposed", "a certificate expires within 30 days"]
+    assert s["reasons"] == [
+        "3 hostname/origin pair(s) exposed",
+        "a certificate expires within 30 days",
+        "1 proxied hostname(s) without AOP in force: legacy.example.com",
+    ]
+    assert any(n.startswith("hostname legacy.example.com (zone example.com): no AOP in force") for n in report["notices"])
     assert "origin 198.51.100.7 is in DNS but not in the operator's inventory" in report["notices"]
     assert any("192.0.2.12 (web3) drifted" in n for n in report["notices"])
     assert any("192.0.2.11 (web2): trusted CA expires in 10 days" in n for n in report["notices"])
@@ -84,6 +89,27 @@ def test_a_clean_fleet_does_not_fail_and_the_warning_window_is_an_option():
     wide = r.build_report(af.clean_findings(), warning_days=2000)
     assert set(cells(wide).values()) == {"expiring"}
     assert wide["summary"]["reasons"] == ["a certificate expires within 2000 days"]
+
+
+def test_a_hostname_without_aop_fails_the_audit_even_when_its_origin_refuses():
+    f = af.clean_findings()
+    f["zones"][1]["hostnames"]["api.example.com"]["level"] = "none"  # its per-hostname binding disabled
+    report = r.build_report(f)
+    cell = next(c for z in report["zones"] for h in z["hostnames"] if h["name"] == "api.example.com" for c in h["cells"])
+    assert cell["state"] == "protected" and cell["reasons"][1] == r.NO_AOP
+    assert report["summary"]["failed"] is True
+    assert report["summary"]["reasons"] == ["1 proxied hostname(s) without AOP in force: api.example.com"]
+
+
+def test_origin_problems_are_notices_and_fail_the_audit():
+    f = af.clean_findings()
+    f["origins"][1]["problems"] = ["at require, trusts CN=Some Other CA but Cloudflare presents a certificate from CN=Origin Pull CA"]
+    report = r.build_report(f)
+    assert "origin 192.0.2.11 (web2): at require, trusts CN=Some Other CA but Cloudflare presents a certificate from CN=Origin Pull CA" in report["notices"]
+    assert report["summary"]["reasons"] == ["1 origin(s) with problems: 192.0.2.11"]
+    f["origins"][1]["problems"] = "not a list"
+    with pytest.raises(r.FindingsError, match="problems must be a list"):
+        r.build_report(f)
 
 
 def test_an_expiring_certificate_alone_fails_the_audit():
