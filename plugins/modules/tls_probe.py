@@ -83,47 +83,10 @@ detail:
   type: str
 """
 
-import socket
-import ssl
 
 from ansible.module_utils.basic import AnsibleModule
 
-REFUSAL_STATUSES = (400, 403, 495, 496)
-
-
-def probe(p):
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE
-    if p["tls_version"] == "1.2":
-        ctx.minimum_version = ctx.maximum_version = ssl.TLSVersion.TLSv1_2
-    elif p["tls_version"] == "1.3":
-        ctx.minimum_version = ctx.maximum_version = ssl.TLSVersion.TLSv1_3
-    if p["client_cert"]:
-        ctx.load_cert_chain(p["client_cert"], p["client_key"])
-    try:
-        raw = socket.create_connection((p["host"], p["port"]), timeout=p["timeout"])
-    except OSError as exc:
-        return "unreachable", "cannot connect to %s:%s: %s" % (p["host"], p["port"], exc)
-    try:
-        with ctx.wrap_socket(raw, server_hostname=p["server_name"]) as tls:
-            tls.sendall(("GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n" % (p["path"], p["server_name"])).encode())
-            data = b""
-            while len(data) < 65536:
-                chunk = tls.recv(65536)
-                if not chunk:
-                    break
-                data += chunk
-    except (ssl.SSLError, ConnectionResetError, BrokenPipeError) as exc:
-        return "tls_rejected", str(exc)
-    except OSError as exc:
-        return "unreachable", str(exc)
-    finally:
-        raw.close()
-    if not data.startswith(b"HTTP/"):
-        return "tls_rejected", "connection closed without an HTTP response"
-    line = data.split(b"\r\n", 1)[0].decode("latin-1")
-    return line.split(" ")[1], line
+from ansible_collections.originpulls.aop.plugins.module_utils._direct_request import is_refused, probe
 
 
 def main():
@@ -150,7 +113,7 @@ def main():
 
 def verdict(p, outcome, detail):
     """(result, failure message or None) for an outcome of ``probe`` judged against ``p["expect"]``."""
-    refused = outcome == "tls_rejected" or (outcome.isdigit() and int(outcome) in REFUSAL_STATUSES)
+    refused = is_refused(outcome)
     result = dict(changed=False, outcome=outcome, refused=refused, detail=detail)
     target = "%s:%s (%s)" % (p["host"], p["port"], p["server_name"])
     if p["expect"] == "refused" and not refused:
