@@ -1,5 +1,5 @@
 # originpulls.aop — developer entry points. Every target installs what it needs.
-.PHONY: test quick lint sanity unit integration docs molecule compat images demo demo-enable demo-disable demo-down bench clean help
+.PHONY: test quick lint sanity unit integration docs molecule compat images demo demo-enable demo-disable demo-audit demo-down bench bench-audit clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' Makefile | sed 's/:.*## /\t/'
@@ -34,7 +34,7 @@ compat:  ## oldest supported core: ansible-core 2.17 on Python 3.11
 images:  ## Docker engine on demand + the local origin image
 	bash scripts/test.sh docker
 
-demo:  ## the main job on Docker origins + the API emulator: enable_aop under load, then proof
+demo:  ## the main job on Docker origins + the API emulator: enable_aop under load, proof, then the exposure audit
 	bash scripts/demo.sh up
 
 demo-disable:  ## disable_aop on the demo fleet (origins relax first, then Cloudflare off)
@@ -43,11 +43,17 @@ demo-disable:  ## disable_aop on the demo fleet (origins relax first, then Cloud
 demo-enable:  ## enable_aop again on the demo fleet
 	bash scripts/demo.sh enable
 
+demo-audit:  ## the exposure audit (audit_aop) of the demo fleet; reports in .cache/fleet-state/audit-demo/
+	bash scripts/demo.sh audit
+
 demo-down:  ## stop the demo fleet
 	bash scripts/demo.sh down
 
 bench:  ## benchmark ratios on a fleet of Docker origins (N=8; BENCH_ORIGINS=24 for more)
 	bash scripts/bench.sh
+
+bench-audit:  ## audit_aop against an idempotent enable_aop on the 7-origin demo fleet (starts it if needed), one run
+	bash scripts/bench-audit.sh
 
 clean:  ## remove the venvs, caches and built docs (images stay; docker rmi them by hand)
 	rm -rf .venv .venv-compat .cache build

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # The main job on a self-contained default: a Cloudflare API emulator, an edge stand-in and seven
-# Docker origins (2 nginx, 2 Apache, HAProxy, Caddy, Traefik), then enable_aop across them under steady load.
+# Docker origins (2 nginx, 2 Apache, HAProxy, Caddy, Traefik), then enable_aop across them under steady
+# load, then the exposure audit (audit_aop) of the fleet.
 #
 #   scripts/demo.sh            build what is missing, start the fleet, run enable_aop, prove enforcement
 #   scripts/demo.sh disable    run disable_aop on the running fleet (origins relax first, then Cloudflare off)
 #   scripts/demo.sh enable     run enable_aop again
+#   scripts/demo.sh audit      run the exposure audit (audit_aop) on the running fleet
 #   scripts/demo.sh down       stop the emulator and remove the fleet's containers
 set -euo pipefail
 
@@ -37,10 +39,16 @@ case "$action" in
     # summary and the direct-request proof.
     step "enable_aop under load through the edge"
     AOP_PROGRESS=1 "$venv/bin/python" tests/fleet/e2e.py enable --state "$state"
+    # The exposure audit of the demo fleet: two zones' proxied records on it, every hostname x origin probed.
+    step "the exposure audit (audit_aop) of the fleet"
+    audit_rc=0
+    "$venv/bin/python" tests/fleet/e2e.py audit-run --state "$state" || audit_rc=$?
     cat <<TXT
 
 The fleet is up and enforcing: every origin refuses a direct request without Cloudflare's
 certificate, and serves through the edge, which presents it.
+  exposure audit (audit_aop):     $([[ $audit_rc -eq 0 ]] && echo "clean" || echo "FINDINGS (exit $audit_rc)") - open $state/audit-demo/aop-audit.html
+                                  (JSON and JUnit XML beside it; re-run: make demo-audit)
   fleet state, logs of each run:  $state/
   fleet and image build logs:     $logs/
   run disable_aop:                make demo-disable     (scripts/demo.sh disable)
@@ -52,11 +60,15 @@ TXT
     [[ -f "$state/fleet.json" ]] || { echo "no demo fleet is running; start it with 'make demo'" >&2; exit 1; }
     "$venv/bin/python" tests/fleet/e2e.py "$action" --state "$state"
     ;;
+  audit)
+    [[ -f "$state/fleet.json" ]] || { echo "no demo fleet is running; start it with 'make demo'" >&2; exit 1; }
+    exec "$venv/bin/python" tests/fleet/e2e.py audit-run --state "$state"
+    ;;
   down)
     step "removing the demo fleet"
     molecule cleanup -s rollout >>"$logs/fleet-down.log" 2>&1 || true
     quiet "$logs/fleet-down.log" molecule destroy -s rollout
     step "done"
     ;;
-  *) echo "usage: scripts/demo.sh [up|enable|disable|down]" >&2; exit 2;;
+  *) echo "usage: scripts/demo.sh [up|enable|disable|audit|down]" >&2; exit 2;;
 esac

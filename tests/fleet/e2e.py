@@ -5,6 +5,8 @@
     python tests/fleet/e2e.py verify  --state DIR                     idempotence, failure cases, disable_aop under load
     python tests/fleet/e2e.py disable --state DIR                     disable_aop under load (the demo's second command)
     python tests/fleet/e2e.py zone    --state DIR                     zone-level AOP: enable, rotate, disable under load
+    python tests/fleet/e2e.py audit   --state DIR                     exposure audit: two zones' DNS on the fleet, findings, then clean
+    python tests/fleet/e2e.py audit-run --state DIR                   run audit_aop once on the fleet as it is (the demo, the benchmark)
     python tests/fleet/e2e.py down    --state DIR                     stop the emulator and any load generator
 
 Everything it talks to is on 127.0.0.1 (the emulator, the edge on the host network, the origins'
@@ -132,9 +134,9 @@ class Fleet:
         started = time.time()
         rc, out = self.run_playbook(name, extra, inventory, log)
         print("  ansible-playbook %s %s -> rc=%d in %.0fs (log: %s)" % (name, " ".join(extra), rc, time.time() - started, log))
-        if expect_ok and rc != 0:
+        if expect_ok is True and rc != 0:
             raise AssertionError("%s failed:\n%s" % (label, out[-6000:]))
-        if not expect_ok and rc == 0:
+        if expect_ok is False and rc == 0:
             raise AssertionError("%s was expected to fail but passed:\n%s" % (label, out[-3000:]))
         return out
 
@@ -460,6 +462,231 @@ def verify(fleet):
     disable(fleet)
 
     zone_level(fleet)
+
+
+# ------------------------------------------------------------------ exposure audit
+AUDIT_ZONE2 = "origin.test"  # the name every test vhost serves: Caddy and Traefik answer only their own names
+
+
+def audit_addresses(fleet):
+    """A documentation address per origin (what the zones' DNS records point at)."""
+    return {o: "192.0.2.%d" % (10 + i) for i, o in enumerate(fleet.info["origins"])}
+
+
+def audit_setup(fleet):
+    """Two zones of DNS records on the fleet; the plugin's inventory source, the audit's variables. Idempotent."""
+    addr = audit_addresses(fleet)
+    by_server = {}
+    for o in fleet.info["origins"]:
+        by_server.setdefault(fleet.info["origins"][o]["server"], []).append(o)
+    nginx, apache = by_server["nginx"], by_server["apache"]
+    state = fleet.emulator("GET", "/state")
+    if not any(z["name"] == AUDIT_ZONE2 for z in state.values()):
+        fleet.emulator("POST", "/zones", {"name": AUDIT_ZONE2, "settings": {"tls_client_auth": "on", "ssl": "strict"}})
+        records = {
+            ZONE: [dict(name="www", type="A", content=addr[o], proxied=True) for o in (nginx[0], apache[0])]
+            + [
+                dict(name="shop", type="A", content=addr[nginx[1]], proxied=True),
+                dict(name="static", type="A", content=addr[apache[1]], proxied=True),
+                dict(name="direct", type="A", content="203.0.113.10", proxied=False),
+            ],
+            AUDIT_ZONE2: [
+                dict(name=AUDIT_ZONE2, type="A", content=addr[o], proxied=True) for o in by_server["haproxy"] + by_server["caddy"] + by_server["traefik"]
+            ]
+            + [
+                dict(name="api." + AUDIT_ZONE2, type="A", content=addr[by_server["haproxy"][0]], proxied=True),
+                dict(name="dev." + AUDIT_ZONE2, type="A", content=addr[nginx[0]], proxied=False),
+            ],
+        }
+        for zone, recs in records.items():
+            fleet.emulator("POST", "/zones/%s/dns_records" % zone, recs)
+    with open(fleet.path("zones.cloudflare.yml"), "w") as fh:
+        json.dump({"plugin": "originpulls.aop.cloudflare", "api_url": fleet.info["api_url"], "zones": [ZONE, AUDIT_ZONE2]}, fh, indent=1)
+    inventory = fleet.load_json("fleet.yml")
+    for name, hv in inventory["all"]["children"]["aop_origins"]["hosts"].items():
+        hv["audit_address"] = addr[name]
+    with open(fleet.path("audit-fleet.yml"), "w") as fh:
+        json.dump(inventory, fh, indent=1)
+    # The operator's inventory without the Traefik origin: it is in DNS only.
+    left_out = by_server["traefik"][0]
+    del inventory["all"]["children"]["aop_origins"]["hosts"][left_out]
+    with open(fleet.path("audit-partial.yml"), "w") as fh:
+        json.dump(inventory, fh, indent=1)
+    audit_vars = {
+        "audit_api_url": fleet.info["api_url"],
+        "audit_ca_source": "custom",
+        "audit_ca_path": os.path.join(fleet.pki, "cf-test-ca.crt"),
+        "audit_probe_targets": {addr[o]: {"host": "127.0.0.1", "port": fleet.info["origins"][o]["port"]} for o in fleet.info["origins"]},
+        "audit_probe_timeout": 5,
+    }
+    with open(fleet.path("audit-vars.yml"), "w") as fh:
+        json.dump(audit_vars, fh, indent=1)
+    return addr, by_server
+
+
+def audit_binding(fleet, enabled):
+    """api.origin.test bound to a per-hostname certificate, disabled (enabled=False: Cloudflare presents it
+    nothing), or the binding and the certificate removed (enabled=None)."""
+    zid = next(k for k, z in fleet.emulator("GET", "/state").items() if z["name"] == AUDIT_ZONE2)
+    base = "/zones/%s/origin_tls_client_auth/hostnames" % zid
+    if enabled is None:
+        cert_id = open(fleet.path("audit-binding")).read().strip()
+        cloudflare_call(fleet, "PUT", base, {"config": [{"hostname": "api." + AUDIT_ZONE2, "cert_id": cert_id, "enabled": None}]})
+        cloudflare_call(fleet, "DELETE", base + "/certificates/" + cert_id)
+        return
+    with open(os.path.join(fleet.pki, "client-good.crt")) as fh, open(os.path.join(fleet.pki, "client-good.key")) as kh:
+        cert = cloudflare_call(fleet, "POST", base + "/certificates", {"certificate": fh.read(), "private_key": kh.read()})
+    with open(fleet.path("audit-binding"), "w") as fh:
+        fh.write(cert["id"])
+    cloudflare_call(fleet, "PUT", base, {"config": [{"hostname": "api." + AUDIT_ZONE2, "cert_id": cert["id"], "enabled": enabled}]})
+
+
+def cloudflare_call(fleet, method, path, body=None):
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(
+        fleet.info["api_url"] + path, data=data, method=method, headers={"Content-Type": "application/json", "Authorization": "Bearer " + fleet.token()}
+    )
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        return json.load(resp)["result"]
+
+
+def audit_run(fleet, label, inventory="audit-fleet.yml", *extra, expect_ok=True):
+    """audit_aop with the operator's inventory and the plugin's; returns (report, output, API writes)."""
+    out_dir = fleet.path("audit-" + label)
+    before = len(fleet.emulator("GET", "/log"))
+    started = time.time()
+    out = fleet.playbook(
+        "audit_aop.yml",
+        "-i",
+        fleet.path("zones.cloudflare.yml"),
+        "-e",
+        "@" + fleet.path("audit-vars.yml"),
+        "-e",
+        "audit_report_dir=" + out_dir,
+        *extra,
+        expect_ok=expect_ok,
+        label="audit-" + label,
+        inventory=inventory,
+    )
+    took = time.time() - started
+    writes = [e for e in fleet.emulator("GET", "/log")[before:] if e["method"] != "GET"]
+    with open(os.path.join(out_dir, "aop-audit.json")) as fh:
+        return json.load(fh), out, writes, took
+
+
+def audit_cells(report):
+    return {(h["name"], c["origin"]): c for z in report["zones"] for h in z["hostnames"] for c in h["cells"]}
+
+
+def audit_stage(fleet, changes):
+    """Put stages on some origins directly with the origin role (the state an operator's mistake leaves, or back)."""
+    book = fleet.path("audit-perturb.yml")
+    with open(book, "w") as fh:
+        json.dump(
+            [
+                {
+                    "name": "Leave some origins in a state the audit must find",
+                    "hosts": ":".join(changes),
+                    "gather_facts": False,
+                    "vars": {"__changes": changes},
+                    "tasks": [
+                        {"name": "Gather what the roles need", "ansible.builtin.setup": {"gather_subset": ["min"]}},
+                        {
+                            "name": "Put the stage in place",
+                            "ansible.builtin.include_role": {"name": "originpulls.aop.origin"},
+                            "vars": {
+                                "origin_stage": "{{ __changes[inventory_hostname].stage }}",
+                                "origin_ca_source": "custom",
+                                "origin_ca_path": "{{ __changes[inventory_hostname].ca }}",
+                            },
+                        },
+                    ],
+                }
+            ],
+            fh,
+            indent=1,
+        )
+    fleet.playbook(book, label="audit-stage-" + "-".join(sorted({c["stage"] for c in changes.values()})))
+
+
+def audit(fleet):
+    """The exposure audit on the fleet converge left enforcing (enable_aop on the full fleet): clean, and --check gives
+    the same bytes; then perturbed, every finding named; then put right again with the origin role."""
+    print("exposure audit of the enforced fleet: two zones' proxied records on it, the full inventory -> clean")
+    addr, by_server = audit_setup(fleet)
+    report, out, writes, took = audit_run(fleet, "clean")
+    print("  clean audit: %.0fs" % took)
+    check(report["summary"]["failed"] is False and report["notices"] == [], "clean: %s %s" % (report["summary"], report["notices"]))
+    check(set(c["state"] for c in audit_cells(report).values()) == {"protected"}, "every hostname x origin protected (%d)" % report["summary"]["cells"])
+    check(writes == [], "no API write")
+    with open(fleet.path("audit-clean/aop-audit.json"), "rb") as fh:
+        first = fh.read()
+    _report, out, writes, took = audit_run(fleet, "clean", "audit-fleet.yml", "--check")
+    print("  clean audit --check: %.0fs" % took)
+    with open(fleet.path("audit-clean/aop-audit.json"), "rb") as fh:
+        check(fh.read() == first, "--check gives the same report, byte for byte")
+    changed = [int(n) for n in re.findall(r"changed=(\d+)", out)]
+    check(bool(changed) and sum(changed) == 0 and writes == [], "and changes nothing (changed=%s, no API write)" % changed)
+
+    print("one origin at optional, one at require with another CA, one in DNS only, one hostname's binding disabled")
+    audit_binding(fleet, False)
+    loose, wrong_ca, left_out, bound = by_server["nginx"][1], by_server["apache"][1], by_server["traefik"][0], by_server["haproxy"][0]
+    audit_stage(
+        fleet,
+        {
+            loose: {"stage": "optional", "ca": os.path.join(fleet.pki, "cf-test-ca.crt")},
+            wrong_ca: {"stage": "require", "ca": os.path.join(fleet.pki, "other-ca.crt")},
+        },
+    )
+    stages = fleet.stages()
+    report, out, writes, took = audit_run(fleet, "findings", "audit-partial.yml", expect_ok=False)
+    print("  audit with findings: %.0fs" % took)
+    cells = audit_cells(report)
+    shop = cells[("shop.example.com", addr[loose])]
+    check(
+        shop["state"] == "exposed" and shop["evidence"]["no_certificate"]["result"] == "served",
+        "shop.example.com via %s (%s, at optional) is exposed: %s" % (addr[loose], loose, shop["reasons"][0]),
+    )
+    exposed = sorted(k for k, c in cells.items() if c["state"] == "exposed")
+    check(exposed == [("shop.example.com", addr[loose])], "nothing else is exposed: %s" % exposed)
+    notices = report["notices"]
+    check(
+        any(n.startswith("origin %s is in DNS but not in the operator's inventory" % addr[left_out]) for n in notices),
+        "%s (%s) is named as in DNS but not in the inventory" % (addr[left_out], left_out),
+    )
+    wrong = [n for n in notices if n.startswith("origin %s (%s): at require it trusts" % (addr[wrong_ca], wrong_ca))]
+    check(len(wrong) == 1 and "presented for static.example.com" in wrong[0], "%s at require with the wrong CA is named: %s" % (wrong_ca, wrong))
+    check(
+        any(n.startswith("hostname api.%s (zone %s): no AOP in force" % (AUDIT_ZONE2, AUDIT_ZONE2)) for n in notices),
+        "api.%s (binding disabled) is named" % AUDIT_ZONE2,
+    )
+    check(cells[("api.%s" % AUDIT_ZONE2, addr[bound])]["reasons"][1].startswith("no AOP in force"), "its cell says why")
+    check("203.0.113.10" not in json.dumps(report) and ("dev.%s" % AUDIT_ZONE2) not in json.dumps(report), "DNS-only records are not audited")
+    reasons = report["summary"]["reasons"]
+    check(
+        reasons
+        == [
+            "1 hostname/origin pair(s) exposed",
+            "1 proxied hostname(s) without AOP in force: api.%s" % AUDIT_ZONE2,
+            "1 origin(s) with problems: %s" % addr[wrong_ca],
+        ],
+        "the run failed for exactly these reasons: %s" % reasons,
+    )
+    check("exposure audit: 1 hostname/origin pair(s) exposed" in out and "shop.example.com" in out, "the run's output names them (summary table)")
+    check(writes == [] and fleet.stages() == stages, "the audit wrote nothing to Cloudflare and changed no origin")
+    for name in ("aop-audit.junit.xml", "aop-audit.html"):
+        check(os.path.getsize(os.path.join(fleet.path("audit-findings"), name)) > 0, "%s written" % name)
+
+    print("put right again for the checks that follow: the binding removed, both origins back at require with Cloudflare's CA")
+    audit_binding(fleet, None)
+    # With the origin role directly: an enable_aop here (which now re-stages an origin at require that trusts
+    # another CA) costs a rollout's time under load; converge's enable_aop already proved the clean state.
+    ca = os.path.join(fleet.pki, "cf-test-ca.crt")
+    audit_stage(fleet, {loose: {"stage": "require", "ca": ca}, wrong_ca: {"stage": "require", "ca": ca}})
+    check(fleet.tls_client_auth() == "on" and set(fleet.stages().values()) == {"require"}, "every origin at require: %s" % fleet.stages())
+    for origin in (loose, wrong_ca):
+        check(fleet.direct(origin, "none") in ("tls", 400), "%s refuses a direct request without a certificate again" % origin)
+        check(fleet.through_edge(origin) == 200, "%s serves through the edge again (it trusts Cloudflare's CA)" % origin)
 
 
 def own_pki(fleet):
@@ -975,7 +1202,21 @@ def down(fleet):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument(
-        "command", choices=["up", "enable", "verify", "safety-enforced", "safety-relaxed", "disable", "zone", "hostname", "down", "_pause-when-require"]
+        "command",
+        choices=[
+            "up",
+            "enable",
+            "verify",
+            "audit",
+            "audit-run",
+            "safety-enforced",
+            "safety-relaxed",
+            "disable",
+            "zone",
+            "hostname",
+            "down",
+            "_pause-when-require",
+        ],
     )
     ap.add_argument("--state", required=True)
     ap.add_argument("--origins", default="")
@@ -989,6 +1230,14 @@ def main(argv=None):
         enable(fleet)
     elif args.command == "verify":
         verify(fleet)
+    elif args.command == "audit":
+        audit(fleet)
+    elif args.command == "audit-run":
+        audit_setup(fleet)
+        report, _out, _writes, took = audit_run(fleet, "demo", expect_ok=None)
+        print("\n".join(_out.splitlines()[-40:]))
+        print("audit_aop: %.1fs; HTML report: %s" % (took, fleet.path("audit-demo/aop-audit.html")))
+        return 1 if report["summary"]["failed"] else 0
     elif args.command == "safety-enforced":
         safety_enforced_global(fleet)
     elif args.command == "safety-relaxed":
