@@ -120,3 +120,14 @@ def test_the_rollout_guide_is_a_page_of_the_site(site):
     assert "rollout_batch_size" in guide.joined and "rollout_disable_stage" in guide.joined
     index = _read(site, "index.html")
     assert "docsite/guide_rollout.html" in index.links, "the index does not link the rollout guide"
+
+
+def test_the_audit_guide_and_role_are_pages_of_the_site(site):
+    guide = _read(site, os.path.join("docsite", "guide_audit.html"))
+    assert "Auditing exposure" in guide.joined and "audit_expiry_warning_days" in guide.joined
+    index = _read(site, "index.html")
+    assert "docsite/guide_audit.html" in index.links, "the index does not link the audit guide"
+    role = _read(site, "audit_role.html")
+    for marker in ERROR_PAGE_MARKERS:
+        assert marker not in role.joined, "audit_role.html is an error page"
+    assert "audit_probe_targets" in role.joined and "audit_report_dir" in role.joined
