@@ -72,7 +72,11 @@ def test_served_refused_unreachable(certs):
         assert outcome == "200"
     finally:
         sock.close()
-    outcome, _detail = request(port)  # nothing listens any more
+    free = socket.socket()
+    free.bind(("127.0.0.1", 0))  # a port nothing listens on
+    port = free.getsockname()[1]
+    free.close()
+    outcome, _detail = request(port)
     assert outcome == "unreachable" and not is_refused(outcome)
 
 
