@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Build the base image of the test execution environment locally (no registry is reachable).
+#
+# Debian 13 (trixie) with its python3 (3.13, which ansible-core 2.21 needs: >= 3.12) and pip,
+# ca-certificates and nothing else; ansible-builder adds ansible-core, ansible-runner, the
+# collections and their Python libraries on top (scripts/build-ee.sh). Bindep is not used: the
+# collection has no system packages to declare, and the image has no dnf.
+#
+# Tagged by a hash of this script; when that tag exists the build is skipped.
+# Prints the image reference (NAME:HASH) on stdout; everything else on stderr.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+name="${AOP_EE_BASE_IMAGE_NAME:-originpulls/aop-ee-base}"
+suite=trixie
+packages=python3,python3-pip,ca-certificates
+
+say() { printf '[ee-base] %s\n' "$*" >&2; }
+die() { printf '[ee-base] ERROR: %s\n' "$*" >&2; exit 1; }
+
+command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1 \
+  || die "no Docker daemon answers; run scripts/ensure-docker.sh first"
+
+hash=$(sha256sum <"$here/build-ee-base-image.sh" | cut -c1-12)
+ref="$name:$hash"
+if docker image inspect "$ref" >/dev/null 2>&1; then
+  say "$ref exists; build skipped"
+  echo "$ref"
+  exit 0
+fi
+
+if ! command -v mmdebstrap >/dev/null 2>&1; then
+  [[ $(id -u) -eq 0 ]] || die "mmdebstrap is missing; install it (apt-get install mmdebstrap) or run as root"
+  say "installing mmdebstrap (apt-get)"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mmdebstrap >/dev/null 2>&1 || {
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mmdebstrap >/dev/null
+  } || die "apt-get install mmdebstrap failed"
+fi
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+start=$(date +%s)
+say "building $ref with mmdebstrap ($suite)"
+mmdebstrap --quiet --variant=apt --include="$packages" \
+  --customize-hook='rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/*.bin' \
+  "$suite" "$work/rootfs.tar" >&2 || die "mmdebstrap failed"
+docker import \
+  --change 'ENV LANG=C.UTF-8' \
+  --change 'CMD ["/bin/bash"]' \
+  "$work/rootfs.tar" "$ref" >/dev/null
+say "built $ref in $(( $(date +%s) - start ))s"
+echo "$ref"
