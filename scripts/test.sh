@@ -15,6 +15,13 @@
 #   molecule     every Molecule scenario under extensions/molecule
 #   compat       ansible-core 2.17 on Python 3.11: sanity, unit tests, one Molecule scenario
 #                (compat-checks + compat-molecule)
+#   ee-image     the execution environment of examples/execution-environment.yml, built here with
+#                ansible-builder on a locally built Debian 13 base (scripts/build-ee.sh; both images are
+#                tagged by a hash of their inputs and reused); exports AOP_EE_IMAGE, so that the 'rollout'
+#                scenario's converge (the demo's enable_aop under load) runs inside it in the molecule phase
+#   ee           on its own: ee-image, then enable_aop run by ansible-runner inside the EE (container
+#                isolation, as AWX runs a job) against a fresh 'rollout' fleet, with the demo's checks
+#                (tests/fleet/e2e.py enable --runner ee); 'all' gets the same run from ee-image + molecule
 #
 #   scripts/test.sh all            everything above (what 'make test' and CI run). After setup and
 #                                  lint, the checks that need no Docker (sanity, unit, integration,
@@ -33,7 +40,7 @@ phases=("$@")
 [[ ${#phases[@]} -gt 0 ]] || phases=(all)
 background=()
 if [[ " ${phases[*]} " == *" all "* ]]; then
-  phases=(setup lint docker molecule compat-molecule)
+  phases=(setup lint docker ee-image molecule compat-molecule)
   background=(sanity unit integration docs compat-checks)
 fi
 
@@ -170,6 +177,26 @@ phase() {
         molecule test -s "$s"
       done
       ;;
+    ee-image)
+      venv_main
+      images
+      AOP_EE_IMAGE=$(bash scripts/build-ee.sh)
+      export AOP_EE_IMAGE
+      echo "execution environment: $AOP_EE_IMAGE (the rollout scenario's converge runs in it)"
+      ;;
+    ee)
+      phase ee-image
+      local state="$here/.cache/fleet-state"
+      # The rollout scenario's fleet (create + prepare: origins, emulator, edge), then enable_aop inside the EE.
+      # As 'molecule test' does: destroy first (a fleet left over under the same names), and at the end.
+      molecule destroy -s rollout >/dev/null 2>&1 || true
+      (
+        trap 'molecule cleanup -s rollout >/dev/null 2>&1 || true; molecule destroy -s rollout >/dev/null 2>&1 || true' EXIT
+        molecule create -s rollout
+        molecule prepare -s rollout
+        python tests/fleet/e2e.py enable --state "$state" --runner ee --ee-image "$AOP_EE_IMAGE"
+      )
+      ;;
     compat)
       phase compat-checks
       phase compat-molecule
@@ -194,7 +221,7 @@ phase() {
       )
       ;;
     *)
-      echo "unknown phase '$1' (phases: setup lint sanity unit integration docs docker molecule compat compat-checks compat-molecule, or all)" >&2
+      echo "unknown phase '$1' (phases: setup lint sanity unit integration docs docker molecule compat compat-checks compat-molecule ee-image ee, or all)" >&2
       return 2
       ;;
   esac

@@ -9,6 +9,9 @@
     python tests/fleet/e2e.py audit-run --state DIR                   run audit_aop once on the fleet as it is (the demo, the benchmark)
     python tests/fleet/e2e.py down    --state DIR                     stop the emulator and any load generator
 
+    enable/disable --runner ee --ee-image IMAGE    the same run and checks, the playbook run by ansible-runner
+                                                   inside the execution environment IMAGE (scripts/build-ee.sh)
+
 Everything it talks to is on 127.0.0.1 (the emulator, the edge on the host network, the origins'
 published ports) or inside the test's own containers (docker exec). Each step prints what it checks
 and raises on the first mismatch.
@@ -21,6 +24,8 @@ import json
 import os
 import re
 import secrets
+import shlex
+import shutil
 import signal
 import socket
 import subprocess
@@ -70,9 +75,13 @@ BIN = os.path.dirname(sys.executable)
 
 
 class Fleet:
-    def __init__(self, state):
+    def __init__(self, state, runner="host", ee_image=None):
         self.state = os.path.abspath(state)
         self.pki = os.path.join(self.state, "pki")
+        self.runner = runner
+        self.ee_image = ee_image
+        if runner == "ee" and not ee_image:
+            raise SystemExit("--runner ee needs --ee-image (scripts/build-ee.sh prints it)")
 
     def path(self, name):
         return os.path.join(self.state, name)
@@ -142,13 +151,16 @@ class Fleet:
 
     def run_playbook(self, name, extra, inventory, log, during=None):
         """Run a playbook, optionally calling ``during(proc)`` while it runs; returns (rc, output)."""
-        env = dict(os.environ, CLOUDFLARE_API_TOKEN=self.token(), ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0")
-        # Every origin at once (the fleet has 7; the default of 5 forks runs each task twice), and no
-        # module file copies into the containers.
-        env.update(ANSIBLE_FORKS="10", ANSIBLE_PIPELINING="True")
-        env["PATH"] = BIN + os.pathsep + env.get("PATH", "")
-        cmd = [os.path.join(BIN, "ansible-playbook"), "-i", self.path(inventory), os.path.join(REPO, "playbooks", name)]
-        cmd += ["-e", "@" + self.path("fleet-vars.yml")] + list(extra)
+        if self.runner == "ee":
+            cmd, env = self.ee_command(name, extra, inventory)
+        else:
+            env = dict(os.environ, CLOUDFLARE_API_TOKEN=self.token(), ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0")
+            # Every origin at once (the fleet has 7; the default of 5 forks runs each task twice), and no
+            # module file copies into the containers.
+            env.update(ANSIBLE_FORKS="10", ANSIBLE_PIPELINING="True")
+            env["PATH"] = BIN + os.pathsep + env.get("PATH", "")
+            cmd = [os.path.join(BIN, "ansible-playbook"), "-i", self.path(inventory), os.path.join(REPO, "playbooks", name)]
+            cmd += ["-e", "@" + self.path("fleet-vars.yml")] + list(extra)
         with open(log, "w") as fh:
             # Its own process group, so that a test can kill it (and its workers) as a killed controller would be.
             proc = subprocess.Popen(cmd, env=env, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True)
@@ -163,6 +175,75 @@ class Fleet:
                 follower.join(timeout=5)
         with open(log) as fh:
             return rc, fh.read()
+
+    def ee_command(self, name, extra, inventory):
+        """ansible-runner, container isolation: the playbook of the collection installed in the execution
+        environment (not this checkout's), as AWX runs a job.
+
+        The container gets the host network (the emulator, the edge and the origins' published ports are
+        on 127.0.0.1), the Docker socket (the origins are containers: the inventory's connection becomes
+        community.docker.docker_api, which needs no docker CLI), and the fleet state at the same path
+        (inventory, variables, test CA, run report). The token goes in the runner's env/envvars, as an AWX
+        credential injects it; ansible-runner hands it to the container by name (--env-file), never on a
+        command line.
+        """
+        private = self.path("ee-runner")
+        os.makedirs(os.path.join(private, "env"), exist_ok=True)
+        envvars = os.path.join(private, "env", "envvars")
+        fd = os.open(envvars, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            json.dump(
+                {
+                    "CLOUDFLARE_API_TOKEN": self.token(),
+                    "ANSIBLE_FORKS": "10",
+                    "ANSIBLE_PIPELINING": "True",
+                    "ANSIBLE_NOCOLOR": "1",
+                    "ANSIBLE_FORCE_COLOR": "0",
+                },
+                fh,
+            )
+        with open(self.path(inventory)) as fh:
+            inv = json.load(fh)
+        for group in inv["all"]["children"].values():
+            for host in group.get("hosts", {}).values():
+                if host.get("ansible_connection") == "community.docker.docker":
+                    host["ansible_connection"] = "community.docker.docker_api"
+        # The runner's own inventory directory (/runner/inventory in the container), as AWX writes it.
+        inventory_dir = os.path.join(private, "inventory")
+        shutil.rmtree(inventory_dir, ignore_errors=True)
+        os.makedirs(inventory_dir)
+        with open(os.path.join(inventory_dir, "hosts.json"), "w") as fh:
+            json.dump(inv, fh, indent=1)
+        cmdline = ["-e", "@" + self.path("fleet-vars.yml")] + list(extra)
+        # The fleet state at the path the variables name (molecule's ephemeral directory, which --state
+        # may reach through a symbolic link: both paths).
+        real = os.path.realpath(self.state)
+        mounts = ["--container-volume-mount", "%s:%s" % (real, real)]
+        if real != self.state:
+            mounts += ["--container-volume-mount", "%s:%s" % (real, self.state)]
+        cmd = [
+            os.path.join(BIN, "ansible-runner"),
+            "run",
+            private,
+            "--playbook",
+            "originpulls.aop." + name.rsplit(".", 1)[0],
+            # One argument with '=': its value starts with '-'.
+            "--cmdline=" + " ".join(shlex.quote(a) for a in cmdline),
+            "--process-isolation",
+            "--process-isolation-executable",
+            "docker",
+            "--container-image",
+            self.ee_image,
+            *mounts,
+            "--container-volume-mount",
+            "/var/run/docker.sock:/var/run/docker.sock",
+            "--container-option=--network=host",
+            "--rotate-artifacts",
+            "3",
+        ]
+        env = {k: v for k, v in os.environ.items() if k != "CLOUDFLARE_API_TOKEN"}
+        env["PATH"] = BIN + os.pathsep + env.get("PATH", "")
+        return cmd, env
 
     def token(self):
         with open(self.path("token")) as fh:
@@ -1222,8 +1303,10 @@ def main(argv=None):
     ap.add_argument("--origins", default="")
     ap.add_argument("--watch")
     ap.add_argument("--pause")
+    ap.add_argument("--runner", choices=["host", "ee"], default="host", help="who runs the playbooks: this venv, or ansible-runner in an EE")
+    ap.add_argument("--ee-image", help="the execution environment image (--runner ee)")
     args = ap.parse_args(argv)
-    fleet = Fleet(args.state)
+    fleet = Fleet(args.state, args.runner, args.ee_image)
     if args.command == "up":
         up(fleet, [o for o in args.origins.split(",") if o], link=True)
     elif args.command == "enable":
