@@ -67,13 +67,22 @@ def wait_new_worker(pid_file, before_workers, timeout):
         time.sleep(0.1)
 
 
+def _dn_spacing(text):
+    """A DN in one spacing: OpenSSL 3.0 prints 'C = US, CN = x', OpenSSL 3.2 and later (Debian 13) 'C=US, CN=x'."""
+    return re.sub(r"\s*=\s*", "=", " ".join(text.split()))
+
+
 def classify_handshake(text, ca_names_contains=""):
-    """What ``openssl s_client`` output (no client certificate) shows: off, optional, require, or None for neither."""
+    """What ``openssl s_client`` output (no client certificate) shows: off, optional, require, or None for neither.
+
+    ``ca_names_contains`` must appear in the acceptable CA names; compared in either DN spacing, so 'CN = x' and
+    'CN=x' match whichever OpenSSL printed the names.
+    """
     if "No client certificate CA names sent" in text and "Client Certificate Types" not in text and "alert" not in text and "Cipher is" in text:
         return "off"
     if "Acceptable client certificate CA names" in text:
         names = text.split("Acceptable client certificate CA names", 1)[1].split("Client Certificate Types", 1)[0]
-        if ca_names_contains and ca_names_contains not in names:
+        if ca_names_contains and _dn_spacing(ca_names_contains) not in _dn_spacing(names):
             return "requested from other CAs (%s)" % " ".join(names.split())
         return "require" if "alert" in text else "optional"
     return None

@@ -172,7 +172,10 @@ options:
         choices: ["off", optional, require]
         required: true
       ca_names_contains:
-        description: With O(live_checks[].expect) V(optional) or V(require), the acceptable CA names must contain this text.
+        description:
+          - With O(live_checks[].expect) V(optional) or V(require), the acceptable CA names must contain this text.
+          - Compared without the spaces around C(=), so C(CN = name) (OpenSSL 3.0) and C(CN=name) (OpenSSL 3.2 and later)
+            match the names as either version prints them.
         type: str
         default: ""
   server_log_path:

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from ansible_collections.originpulls.aop.plugins.module_utils import _origin_config as oc
+from ansible_collections.originpulls.aop.plugins.module_utils import _origin_liveness as liveness
 from ansible_collections.originpulls.aop.plugins.module_utils import _origin_nginx as nginx
 from ansible_collections.originpulls.aop.plugins.module_utils import _origin_traefik as traefik
 
@@ -237,3 +238,56 @@ def test_traefik_dynamic_test(tmp_path):
     broken = tmp_path / "broken.yml"
     broken.write_text("tls: [")
     assert "not readable" in traefik.traefik_dynamic_test([str(broken)])[1]
+
+
+# What `openssl s_client -tls1_2` without a client certificate prints, trimmed to the lines that matter:
+# OpenSSL 3.0 (Debian 12) and OpenSSL 3.5 (Debian 13) print the CA names and alerts differently.
+S_CLIENT_REQUIRE_30 = """\
+40974EC5D27F0000:error:0A000410:SSL routines:ssl3_read_bytes:sslv3 alert handshake failure:../ssl/record/rec_layer_s3.c:1602:SSL alert number 40
+CONNECTED(00000003)
+---
+Acceptable client certificate CA names
+C = US, O = Test Origin Pull CA, CN = origin-pull.test
+Client Certificate Types: RSA sign, DSA sign, ECDSA sign
+---
+New, TLSv1.2, Cipher is ECDHE-RSA-AES256-GCM-SHA384
+"""
+S_CLIENT_REQUIRE_35 = """\
+40D719346B7F0000:error:0A000410:SSL routines:ssl3_read_bytes:ssl/tls alert handshake failure:../ssl/record/rec_layer_s3.c:918:SSL alert number 40
+CONNECTED(00000003)
+---
+Acceptable client certificate CA names
+C=US, O=Test Origin Pull CA, CN=origin-pull.test
+Client Certificate Types: RSA sign, DSA sign, ECDSA sign
+---
+New, TLSv1.2, Cipher is ECDHE-RSA-AES256-GCM-SHA384
+"""
+S_CLIENT_OFF = """\
+CONNECTED(00000003)
+---
+No client certificate CA names sent
+---
+New, TLSv1.2, Cipher is ECDHE-RSA-AES256-GCM-SHA384
+"""
+
+
+@pytest.mark.parametrize("output", [S_CLIENT_REQUIRE_30, S_CLIENT_REQUIRE_35], ids=["openssl-3.0", "openssl-3.5"])
+@pytest.mark.parametrize("wanted", ["CN = origin-pull.test", "CN=origin-pull.test"])
+def test_client_certificate_request_reads_ca_names_in_either_dn_spacing(output, wanted):
+    assert liveness.classify_handshake(output, wanted) == "require"
+    optional = "\n".join(ln for ln in output.splitlines() if "alert" not in ln)
+    assert liveness.classify_handshake(optional, wanted) == "optional"
+
+
+@pytest.mark.parametrize("output", [S_CLIENT_REQUIRE_30, S_CLIENT_REQUIRE_35], ids=["openssl-3.0", "openssl-3.5"])
+def test_client_certificate_request_names_other_cas(output):
+    seen = liveness.classify_handshake(output, "CN = another CA")
+    assert seen.startswith("requested from other CAs (")
+    assert "origin-pull.test" in seen
+    # a CN is not matched by a longer one that starts with it
+    assert liveness.classify_handshake(output, "CN=origin-pull.test.example").startswith("requested from other CAs")
+
+
+def test_client_certificate_request_off_and_no_handshake():
+    assert liveness.classify_handshake(S_CLIENT_OFF, "CN=origin-pull.test") == "off"
+    assert liveness.classify_handshake("connect: Connection refused\nconnect:errno=111\n") is None
