@@ -31,7 +31,7 @@ molecule:  ## every Molecule scenario (Docker origins)
 compat:  ## oldest supported core: ansible-core 2.17 on Python 3.11
 	bash scripts/test.sh compat
 
-images:  ## Docker engine on demand + the local origin image
+images:  ## Docker engine on demand + the local origin images (Debian 12 and 13)
 	bash scripts/test.sh docker
 
 demo:  ## the main job on Docker origins + the API emulator: enable_aop under load, proof, then the exposure audit

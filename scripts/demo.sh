@@ -28,9 +28,10 @@ quiet() { local log="$1"; shift; "$@" >>"$log" 2>&1 || fail "$log"; }
 
 case "$action" in
   up)
-    step "Docker engine and the origin image"
+    step "Docker engine and the origin image (Debian 13)"
     quiet "$logs/image.log" bash scripts/ensure-docker.sh
-    AOP_ORIGIN_IMAGE=$(bash tests/images/build-origin-image.sh 2>>"$logs/image.log") || fail "$logs/image.log"
+    # The fleet runs Debian 13 (trixie), the current stable release.
+    AOP_ORIGIN_IMAGE=$(bash tests/images/build-origin-image.sh trixie 2>>"$logs/image.log") || fail "$logs/image.log"
     export AOP_ORIGIN_IMAGE
     step "the fleet: 2 nginx, 2 Apache, HAProxy, Caddy, Traefik origins, an edge stand-in, the API emulator"
     quiet "$logs/fleet-up.log" molecule create -s rollout

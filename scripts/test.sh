@@ -11,8 +11,12 @@
 #   docs         antsibull-docs lint-collection-docs --plugin-docs; the HTML docs site
 #                (scripts/docs.sh: sphinx-init + sphinx-build -W, into build/docs) and its check
 #                (tests/integration/test_docs_site.py)
-#   docker       Docker engine on demand + the locally built origin image
-#   molecule     every Molecule scenario under extensions/molecule
+#   docker       Docker engine on demand + the locally built origin images: Debian 12 (bookworm,
+#                AOP_ORIGIN_IMAGE) and Debian 13 (trixie, AOP_ORIGIN_IMAGE_TRIXIE)
+#   molecule     every Molecule scenario under extensions/molecule: origins on Debian 12 and on
+#                Debian 13 (containers ${AOP_ORIGINS}-* and ${AOP_ORIGINS}-trixie-*), rollout on
+#                Debian 13, toolchain on Debian 12; each run's time is printed
+#                (AOP_ORIGINS_SUITES="trixie" runs origins on Debian 13 only)
 #   compat       ansible-core 2.17 on Python 3.11: sanity, unit tests, one Molecule scenario
 #                (compat-checks + compat-molecule)
 #   ee-image     the execution environment of examples/execution-environment.yml, built here with
@@ -30,6 +34,7 @@
 #                                  gates, paced load), so the two cores are otherwise half idle.
 #   scripts/test.sh lint unit      just these phases (what 'make quick' runs)
 #   MOLECULE_SCENARIOS="toolchain" scripts/test.sh molecule
+#   MOLECULE_SCENARIOS="origins" AOP_ORIGINS_SUITES="trixie" scripts/test.sh molecule
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -65,11 +70,11 @@ report() {
     cat .cache/background-checks.log 2>/dev/null || true
   fi
   [[ -f ${timing_file:-/nonexistent} ]] && mapfile -t timings <"$timing_file"
-  printf '\n%-14s %8s\n' "phase" "seconds"
-  printf '%-14s %8s\n' "-----" "-------"
+  printf '\n%-22s %8s\n' "phase" "seconds"
+  printf '%-22s %8s\n' "-----" "-------"
   local t
-  for t in "${timings[@]}"; do printf '%-14s %8s\n' ${t}; done
-  printf '%-14s %8s\n' "total" "$(( $(date +%s) - started ))"
+  for t in "${timings[@]}"; do printf '%-22s %8s\n' ${t}; done
+  printf '%-22s %8s\n' "total" "$(( $(date +%s) - started ))"
   if [[ $rc -eq 0 ]]; then echo "all phases passed"; else echo "FAILED (exit $rc)"; fi
 }
 trap report EXIT
@@ -94,10 +99,33 @@ venv_main() {
 }
 
 images() {
-  [[ -n "${AOP_ORIGIN_IMAGE:-}" ]] && docker image inspect "$AOP_ORIGIN_IMAGE" >/dev/null 2>&1 && return 0
+  # Debian 12 (bookworm) in AOP_ORIGIN_IMAGE, Debian 13 (trixie) in AOP_ORIGIN_IMAGE_TRIXIE; each is
+  # built only when its tag is missing (the build script skips an image that exists).
+  if [[ -n "${AOP_ORIGIN_IMAGE:-}" ]] && docker image inspect "$AOP_ORIGIN_IMAGE" >/dev/null 2>&1 \
+    && [[ -n "${AOP_ORIGIN_IMAGE_TRIXIE:-}" ]] && docker image inspect "$AOP_ORIGIN_IMAGE_TRIXIE" >/dev/null 2>&1; then
+    return 0
+  fi
   bash scripts/ensure-docker.sh
-  AOP_ORIGIN_IMAGE=$(bash tests/images/build-origin-image.sh)
-  export AOP_ORIGIN_IMAGE
+  AOP_ORIGIN_IMAGE=$(bash tests/images/build-origin-image.sh bookworm)
+  AOP_ORIGIN_IMAGE_TRIXIE=$(bash tests/images/build-origin-image.sh trixie)
+  export AOP_ORIGIN_IMAGE AOP_ORIGIN_IMAGE_TRIXIE
+}
+
+# One Molecule scenario on one Debian release, timed: molecule_on <bookworm|trixie> <scenario>.
+# origins runs on both: on trixie its containers take the prefix AOP_ORIGINS-trixie, so the two runs
+# never share a container name.
+molecule_on() {
+  local suite="$1" s="$2" t0 image="$AOP_ORIGIN_IMAGE"
+  local -a env_over=()
+  if [[ $suite == trixie ]]; then
+    image="$AOP_ORIGIN_IMAGE_TRIXIE"
+    [[ $s == origins ]] && env_over=("AOP_ORIGINS=${AOP_ORIGINS:-aop-origin}-trixie")
+  fi
+  log "molecule test -s $s on Debian $suite ($image)"
+  t0=$(date +%s)
+  env AOP_ORIGIN_IMAGE="$image" "${env_over[@]}" molecule test -s "$s"
+  echo "molecule $s on $suite took $(( $(date +%s) - t0 ))s"
+  echo "molecule:$s:$suite $(( $(date +%s) - t0 ))" >>"$timing_file"
 }
 
 pytest_run() {
@@ -166,15 +194,22 @@ phase() {
       ;;
     docker)
       images
-      echo "origin image: $AOP_ORIGIN_IMAGE"
+      echo "origin image, Debian 12: $AOP_ORIGIN_IMAGE"
+      echo "origin image, Debian 13: $AOP_ORIGIN_IMAGE_TRIXIE"
       ;;
     molecule)
       venv_main
       images
       local s
       for s in $(molecule_scenarios); do
-        log "molecule test -s $s"
-        molecule test -s "$s"
+        case "$s" in
+          origins)
+            local suite
+            for suite in ${AOP_ORIGINS_SUITES:-bookworm trixie}; do molecule_on "$suite" "$s"; done
+            ;;
+          rollout) molecule_on trixie "$s" ;;
+          *) molecule_on bookworm "$s" ;;
+        esac
       done
       ;;
     ee-image)
