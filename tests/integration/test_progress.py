@@ -74,22 +74,30 @@ def test_the_gate_stops_at_once_on_an_unverified_pull_and_after_the_timeout(tmp_
     assert out["gate"]["verdict"] == "failed" and out["looks"] == 1
 
 
+def upload(emulator, zone_id, tmp_path, wait_timeout, **task):
+    """Make a client certificate, then upload it (zone-level) with this wait_timeout."""
+    return [
+        {"name": "pki", "originpulls.aop.origin_pull_client_pki": {"path": str(tmp_path), "name": "aop"}},
+        dict(
+            {
+                "name": "upload",
+                "originpulls.aop.origin_tls_client_auth": {
+                    "zone_id": zone_id,
+                    "api_url": emulator.url,
+                    "api_token": TOKEN,
+                    "certificate_path": str(tmp_path / "aop.crt"),
+                    "private_key_path": str(tmp_path / "aop.key"),
+                    "wait_timeout": wait_timeout,
+                },
+            },
+            **task,
+        ),
+    ]
+
+
 def test_a_certificate_upload_prints_its_status_while_cloudflare_deploys_it(emulator, zone_id, tmp_path):
     emulator.state.activation_delay = 7
-    tasks = [
-        {"name": "pki", "originpulls.aop.origin_pull_client_pki": {"path": str(tmp_path), "name": "aop"}},
-        {
-            "name": "upload",
-            "originpulls.aop.origin_tls_client_auth": {
-                "zone_id": zone_id,
-                "api_url": emulator.url,
-                "api_token": TOKEN,
-                "certificate_path": str(tmp_path / "aop.crt"),
-                "private_key_path": str(tmp_path / "aop.key"),
-                "wait_timeout": 60,
-            },
-            "register": "up",
-        },
+    tasks = upload(emulator, zone_id, tmp_path, 60, register="up") + [
         {"name": "show", "ansible.builtin.debug": {"msg": "STATUS={{ up.certificate.status }} CHANGED={{ up.changed }}"}},
     ]
     res = run_tasks(tasks, callback="ansible.builtin.default")
@@ -102,21 +110,6 @@ def test_a_certificate_upload_prints_its_status_while_cloudflare_deploys_it(emul
 
 def test_a_certificate_that_does_not_deploy_in_time_fails_with_what_to_do(emulator, zone_id, tmp_path):
     emulator.state.activation_delay = 600
-    tasks = [
-        {"name": "pki", "originpulls.aop.origin_pull_client_pki": {"path": str(tmp_path), "name": "aop"}},
-        {
-            "name": "upload",
-            "originpulls.aop.origin_tls_client_auth": {
-                "zone_id": zone_id,
-                "api_url": emulator.url,
-                "api_token": TOKEN,
-                "certificate_path": str(tmp_path / "aop.crt"),
-                "private_key_path": str(tmp_path / "aop.key"),
-                "wait_timeout": 3,
-            },
-            "ignore_errors": True,
-        },
-    ]
-    out = run_tasks(tasks).task("upload")
+    out = run_tasks(upload(emulator, zone_id, tmp_path, 3, ignore_errors=True)).task("upload")
     assert out["failed"] and "is still 'pending_deployment' after 3s; it stays uploaded - run again" in out["msg"]
     assert len([e for e in emulator.log if e["method"] == "POST"]) == 1
