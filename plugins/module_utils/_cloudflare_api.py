@@ -44,9 +44,12 @@ class CloudflareApi:
         is, and ``page`` is added only when ``result_info`` says there is more. Stops at ``total_pages``
         when Cloudflare sends it; otherwise at the first page shorter than its ``per_page`` (the DNS
         records schema's ``total_count`` ignores the filters, so it cannot be trusted to stop), or after
-        one page when no ``result_info`` comes back.
+        one page when no ``result_info`` comes back. A list asked without paging parameters also stops once it
+        holds ``total_count`` items or a page brings nothing new: an API that ignores ``page`` answers the
+        first page again, which must not loop.
         """
         items = []
+        seen = set()
         page = 1
         while page <= MAX_PAGES:
             query = dict(params or {})
@@ -56,8 +59,15 @@ class CloudflareApi:
                 query["page"] = page
             envelope = self.client.request("GET", path, params=query or None)
             result = envelope.get("result") or []
-            items.extend(result)
             info = envelope.get("result_info") or {}
+            if per_page is None:
+                ids = [r.get("id") for r in result if isinstance(r, dict)]
+                if page > 1 and ids and all(i in seen for i in ids):
+                    return items
+                seen.update(ids)
+            items.extend(result)
+            if per_page is None and info.get("total_count") is not None and len(items) >= int(info["total_count"]):
+                return items
             total_pages = info.get("total_pages")
             size = info.get("per_page") or per_page
             if total_pages is not None:

@@ -165,14 +165,35 @@ class Transaction:
         if self.p["reload_command"]:
             rc, out, err = self.module.run_command(self.p["reload_command"])
             if rc != 0:
-                self.fail("reload %r failed after a passing configuration test: %s" % (" ".join(self.p["reload_command"]), (out + err).strip()))
+                # The server still runs what it ran: put the files back too, so that no later reload (logrotate,
+                # a package upgrade) applies the new stage behind the rollout's back.
+                restored = self.restore()
+                self.fail(
+                    "reload %r failed after a passing configuration test: %s. Every changed file was put back (%s), "
+                    "so the files match the configuration the server still serves."
+                    % (" ".join(self.p["reload_command"]), (out + err).strip(), ", ".join(restored)),
+                    restored=restored,
+                )
             self.result["reloaded"] = True
         if self.p["pid_file"]:
             ok, master = wait_new_worker(self.p["pid_file"], before_workers, self.p["settle_timeout"])
             if not ok:
+                restored, again = self.restore_and_reload()
                 self.fail(
-                    "the server was reloaded but no worker on the new configuration appeared within %ss (master pid %s)" % (self.p["settle_timeout"], master)
+                    "the server was reloaded but no worker on the new configuration appeared within %ss (master pid %s). "
+                    "Every changed file was put back (%s)%s." % (self.p["settle_timeout"], master, ", ".join(restored), again),
+                    restored=restored,
                 )
+
+    def restore_and_reload(self):
+        """Put the files back and, when the server was reloaded onto them, reload it again onto its last good ones."""
+        restored = self.restore()
+        if not (self.result.get("reloaded") and self.p["reload_command"]):
+            return restored, ""
+        rc, out, err = self.module.run_command(self.p["reload_command"])
+        if rc != 0:
+            return restored, " but reloading onto them failed too (%s): check the server" % (out + err).strip()
+        return restored, " and the server was reloaded onto them"
 
     def wait_live(self):
         self.result["live"] = []
@@ -180,10 +201,10 @@ class Transaction:
             ok, seen = wait_live(self.module, check, self.p["settle_timeout"])
             if not ok:
                 logged = errors_logged(self.module, self.log_since, self.p["server_log_path"], self.p["server_log_unit"])
-                restored = self.restore()
+                restored, again = self.restore_and_reload()
                 self.fail(
                     "the server did not apply the new configuration within %ss: a TLS handshake to %s:%s (SNI %s) shows %s, not "
-                    "client-certificate request %r (%s). Every changed file was put back (%s), so it keeps serving its last good configuration."
+                    "client-certificate request %r (%s). Every changed file was put back (%s)%s, so it serves its last good configuration."
                     % (
                         self.p["settle_timeout"],
                         check["host"],
@@ -193,6 +214,7 @@ class Transaction:
                         check["expect"],
                         "the server logged: %s" % " | ".join(logged) if logged else "is the name served with these TLS settings? see the server's own log",
                         ", ".join(restored),
+                        again,
                     ),
                     restored=restored,
                 )

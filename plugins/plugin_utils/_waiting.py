@@ -30,7 +30,7 @@ class WaitingAction(ActionBase):
     """Run the module of the same name; when it says to wait, look again with progress lines."""
 
     _supports_check_mode = True
-    _supports_async = False
+    _supports_async = True
 
     module = ""  # FQCN of the module this plugin runs
 
@@ -45,6 +45,10 @@ class WaitingAction(ActionBase):
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
+        if self._task.async_val:
+            # async: the module runs once, in the background, as without this plugin (no looks, no progress lines).
+            result.update(self._execute_module(module_name=self.module, module_args=dict(self._task.args), task_vars=task_vars, wrap_async=True))
+            return result
         try:
             result.update(self.wait(dict(self._task.args), task_vars or {}))
         finally:
@@ -105,18 +109,21 @@ class CertificateWait(WaitingAction):
         timeout = _int(args.get("wait_timeout"), 300)
         deadline = time.monotonic() + timeout
         first = res = self.look(dict(args, wait=False), task_vars)
+        first_id = (first.get("certificate") or {}).get("id")
         calls = list(first.get("api_calls") or [])
         looks = 1
         while not res.get("failed"):
             cert = res.get("certificate") or {}
+            if res is not first and cert.get("id") != first_id:
+                # The look did not find our certificate as a live one: Cloudflare put it in a final state
+                # (deployment timed out, deleted). Say which, as the module's own wait does; never upload again.
+                ours = next((c for c in res.get("certificates") or [] if c.get("id") == first_id), {})
+                cert = dict(ours, id=first_id, status=ours.get("status") or "gone")
             status, left = cert.get("status"), deadline - time.monotonic()
             if status == "active":
                 break
             if status not in PENDING:
-                # A final failure (deployment timed out, deleted): the module's own wait says what to do.
-                res = self.look(dict(args, wait=True, wait_timeout=0), task_vars)
-                calls += list(res.get("api_calls") or [])
-                looks += 1
+                res = dict(res, failed=True, certificate=cert, msg="%s %s is %s on Cloudflare; upload it again" % (self.what, first_id, status))
                 break
             if left <= 0:
                 res = dict(

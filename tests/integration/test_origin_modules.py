@@ -11,6 +11,7 @@ import json
 import os
 import socket
 import ssl
+import subprocess
 import threading
 
 import pytest
@@ -111,6 +112,35 @@ def test_failed_test_restores_every_file_and_never_reloads(site):
     assert calls(site) == ["test", "test"]  # the change, then the restored tree; no reload
     assert (site["dir"] / "aop" / "client-auth.conf").read_text() == "ssl_verify_client optional;\n"
     assert site["vhost"].read_text() == before
+
+
+def test_a_failed_reload_puts_every_file_back(site):
+    """The test passed but the reload failed: the server still runs the old configuration, and so do the files."""
+    run_tasks([config_task(site)])
+    before = site["vhost"].read_text()
+    task = config_task(site, snippet="ssl_verify_client on;\n", reload_command=["sh", "-c", "echo reload >> %s; echo 'Job failed' >&2; false" % site["calls"]])
+    r = run_tasks([task]).task("cfg")
+    assert r["failed"] and "reload" in r["msg"] and "Job failed" in r["msg"] and "put back" in r["msg"], r["msg"]
+    assert (site["dir"] / "aop" / "client-auth.conf").read_text() == "ssl_verify_client optional;\n"
+    assert site["vhost"].read_text() == before
+
+
+def test_no_new_worker_puts_every_file_back_and_reloads_onto_them(site):
+    """A master whose workers never change: the new files come off and the server is reloaded onto the old ones."""
+    proc = subprocess.Popen(["sleep", "120"])
+    try:
+        pid_file = site["dir"] / "server.pid"
+        pid_file.write_text("%d\n" % proc.pid)
+        run_tasks([config_task(site)])
+        site["calls"].unlink()
+        r = run_tasks([config_task(site, snippet="ssl_verify_client on;\n", pid_file=str(pid_file), settle_timeout=1)]).task("cfg")
+    finally:
+        proc.kill()
+        proc.wait()
+    assert r["failed"] and "no worker on the new configuration appeared within 1s" in r["msg"], r["msg"]
+    assert "put back" in r["msg"] and "reloaded onto them" in r["msg"]
+    assert calls(site) == ["test", "reload", "reload"]
+    assert (site["dir"] / "aop" / "client-auth.conf").read_text() == "ssl_verify_client optional;\n"
 
 
 def test_new_files_are_removed_on_failure(site):

@@ -113,3 +113,37 @@ def test_a_certificate_that_does_not_deploy_in_time_fails_with_what_to_do(emulat
     out = run_tasks(upload(emulator, zone_id, tmp_path, 3, ignore_errors=True)).task("upload")
     assert out["failed"] and "is still 'pending_deployment' after 3s; it stays uploaded - run again" in out["msg"]
     assert len([e for e in emulator.log if e["method"] == "POST"]) == 1
+
+
+def test_a_certificate_that_cloudflare_gives_up_on_fails_at_once_and_is_not_uploaded_again(emulator, zone_id, tmp_path):
+    """Deployment timed out while we wait: the wait ends at the next look with the module's advice, one upload only."""
+    emulator.state.activation_delay = 600
+
+    def give_up():
+        for _ in range(300):
+            certs = emulator.state.zones[zone_id]["zone_certs"]
+            if certs:
+                time.sleep(1)
+                for cert in certs.values():
+                    cert["status"] = "deployment_timed_out"
+                return
+            time.sleep(0.1)
+
+    worker = threading.Thread(target=give_up)
+    worker.start()
+    started = time.monotonic()
+    out = run_tasks(upload(emulator, zone_id, tmp_path, 120, ignore_errors=True)).task("upload")
+    worker.join()
+    assert out["failed"] and "is deployment_timed_out on Cloudflare; upload it again" in out["msg"], out.get("msg")
+    assert time.monotonic() - started < 60, "it did not wait out wait_timeout"
+    assert len([e for e in emulator.log if e["method"] == "POST"]) == 1
+
+
+def test_async_runs_the_module_once_in_the_background(tmp_path):
+    log = tmp_path / "aop.log"
+    since = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 5))
+    log.write_text(LINE % (now(), "SUCCESS"))
+    task = gate_task(log, since, 0)
+    task.update({"async": 60, "poll": 2})
+    out = run_tasks([task]).task("gate")
+    assert not out.get("failed") and out["counts"]["verified"] == 1 and out["gate"]["verdict"] == "waiting", out

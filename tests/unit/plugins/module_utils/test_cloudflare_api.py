@@ -57,6 +57,28 @@ def test_certificate_lists_follow_result_info_pages(emulator, zone_id, kind):
     assert [e["query"] for e in emulator.log] == [{}, {"page": "2"}]
 
 
+class PageIgnoringClient:
+    """A server that ignores ``page`` on an unpaged list: every call answers the first page again."""
+
+    def __init__(self, total):
+        self.calls = 0
+        self.total = total
+
+    def request(self, method, path, params=None, **kwargs):
+        self.calls += 1
+        first = [{"id": "c%02d" % i} for i in range(min(50, self.total))]
+        return {"result": first, "result_info": {"page": 1, "per_page": 50, "count": len(first), "total_count": self.total}}
+
+
+@pytest.mark.parametrize("total", [57, 50])
+def test_an_unpaged_list_never_loops_when_the_server_ignores_page(total):
+    client = PageIgnoringClient(total)
+    listed = CloudflareApi(client).list_all("/zones/z/origin_tls_client_auth")
+    assert [c["id"] for c in listed] == ["c%02d" % i for i in range(50)]
+    # 50 of 57: page 2 brought nothing new, the walk stops; 50 of 50: total_count reached after one call.
+    assert client.calls == (2 if total == 57 else 1)
+
+
 def test_a_single_page_list_is_one_call(emulator, zone_id):
     fake_certificates(emulator, zone_id, "zone", 3)
     assert len(api(emulator).certificates(zone_id, "zone")) == 3

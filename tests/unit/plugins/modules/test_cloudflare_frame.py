@@ -115,12 +115,24 @@ def test_bad_connection_options_fail_before_any_call(capsys, emulator, zone_id, 
 
 
 @pytest.mark.parametrize("name", ["api_ca_path", "ca_path"])
-def test_the_api_ca_option_keeps_its_old_name(capsys, emulator, zone_id, tmp_path, name):
+def test_the_api_ca_option_keeps_its_old_name(capsys, monkeypatch, emulator, zone_id, tmp_path, name):
+    from ansible_collections.originpulls.aop.plugins.module_utils import _cloudflare
+
     bundle = tmp_path / "api-ca.pem"
     bundle.write_text(leaf_pair()[0])
+    verified_with = []
+    init = _cloudflare.CloudflareClient.__init__
+
+    def recording_init(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        verified_with.append(self.session.verify)
+
+    monkeypatch.setattr(_cloudflare.CloudflareClient, "__init__", recording_init)
     r = run(capsys, "zone_setting", dict(base(emulator, zone_id), setting="ssl", **{name: str(bundle)}))
     assert not r.get("failed"), r.get("msg")
     assert r["setting"]["value"] == "full"
+    # The bundle reached the client under either name (the emulator speaks plain http, so only this shows it).
+    assert verified_with == [str(bundle)]
 
 
 def test_check_mode_writes_nothing_and_the_diff_names_the_zone(capsys, emulator, zone_id):
