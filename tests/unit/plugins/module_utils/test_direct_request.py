@@ -38,7 +38,7 @@ def serve(certs, verify):
     def run():
         while True:
             try:
-                conn, _ = sock.accept()
+                conn, _addr = sock.accept()
             except OSError:
                 return
             try:
