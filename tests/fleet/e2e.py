@@ -304,6 +304,33 @@ def follow(log, proc):
                 print("      %s" % (m.group("wait") or m.group("fatal")).strip(), flush=True)
 
 
+def edge_answers(fleet, attempts=100):
+    for _attempt in range(attempts):
+        try:
+            fleet.through_edge(next(iter(fleet.info["origins"])))
+            return True
+        except OSError:
+            time.sleep(0.2)
+    return False
+
+
+def wait_for_edge(fleet, origins):
+    """The edge stand-in (a container on the host network) answers, or the fleet is not up: say why, don't go on."""
+    if edge_answers(fleet):
+        return
+    edge = origins[0].rsplit("-", 2)[0] + "-edge"
+    fmt = "{{.State.Status}} (exit {{.State.ExitCode}})"
+    state = subprocess.run(["docker", "inspect", "-f", fmt, edge], check=False, capture_output=True, text=True).stdout.strip()
+    logs = subprocess.run(["docker", "logs", "--tail", "30", edge], check=False, capture_output=True, text=True)
+    print("  the edge %s did not answer on 127.0.0.1:%d: %s\n%s%s" % (edge, fleet.info["edge_port"], state or "no such container", logs.stdout, logs.stderr))
+    # It waits for edge.json, then binds its port: restarted once, it reads the config again.
+    subprocess.run(["docker", "restart", edge], check=False, capture_output=True, text=True)
+    if edge_answers(fleet, attempts=150):
+        print("  the edge answers after a restart")
+        return
+    raise AssertionError("the edge stand-in %s never answered on 127.0.0.1:%d (%s)" % (edge, fleet.info["edge_port"], state or "no such container"))
+
+
 def check(cond, what):
     print("  %s %s" % ("ok  " if cond else "FAIL", what))
     if not cond:
@@ -391,12 +418,7 @@ def up(fleet, origins, link=False):
     }
     with open(fleet.path("fleet-vars.yml"), "w") as fh:
         json.dump(fleet_vars, fh, indent=1)
-    for _attempt in range(100):
-        try:
-            fleet.through_edge(next(iter(info["origins"])))
-            break
-        except OSError:
-            time.sleep(0.2)
+    wait_for_edge(fleet, origins)
     print("emulator %s; edge 127.0.0.1:%d; origins %s" % (api_url, info["edge_port"], ", ".join("%s:%d" % (n, o["port"]) for n, o in info["origins"].items())))
 
 

@@ -120,7 +120,7 @@ def test_a_certificate_that_cloudflare_gives_up_on_fails_at_once_and_is_not_uplo
     emulator.state.activation_delay = 600
 
     def give_up():
-        for _ in range(300):
+        for _attempt in range(300):
             certs = emulator.state.zones[zone_id]["zone_certs"]
             if certs:
                 time.sleep(1)
