@@ -31,6 +31,12 @@ def ansible_env(extra=None):
     return env
 
 
+def json_document(stdout):
+    """The JSON callback's document; progress lines that action plugins print while waiting come before it."""
+    start = 0 if stdout.startswith("{") else stdout.find("\n{") + 1
+    return json.loads(stdout[start:])
+
+
 class PlayResult:
     def __init__(self, proc, data):
         self.rc = proc.returncode
@@ -75,9 +81,7 @@ def run_tasks(tasks, check=False, diff=False, env=None, verbosity=0, callback="a
     data = {}
     if callback.endswith("json"):
         try:
-            # Progress lines that action plugins print while waiting come before the JSON document.
-            start = proc.stdout.find("{") if proc.stdout.startswith("{") else proc.stdout.find("\n{") + 1
-            data = json.loads(proc.stdout[start:] if start > 0 or proc.stdout.startswith("{") else proc.stdout)
+            data = json_document(proc.stdout)
         except ValueError:
             raise AssertionError("ansible-playbook printed no JSON (rc=%s):\n%s\n%s" % (proc.returncode, proc.stdout[-3000:], proc.stderr[-3000:]))
     return PlayResult(proc, data)

@@ -29,7 +29,10 @@ def test_writes_the_three_reports_then_fails_on_the_findings_and_is_idempotent(t
     res = run_tasks([task(tmp_path)], diff=True)
     r = res.task("report")
     assert r["failed"] and r["changed"]
-    assert r["msg"] == "exposure audit: 3 hostname/origin pair(s) exposed; a certificate expires within 30 days"
+    assert r["msg"] == (
+        "exposure audit: 3 hostname/origin pair(s) exposed; a certificate expires within 30 days; "
+        "1 proxied hostname(s) without AOP in force: legacy.example.com"
+    )
     assert r["summary"]["exposed"] == 3 and r["findings"] is True
     assert sorted(r["written"]) == sorted(r["paths"].values()) and set(r["paths"]) == {"json", "junit", "html"}
     assert r["diff"]["before"] == "" and json.loads(r["diff"]["after"])["summary"]["cells"] == 9

@@ -6,7 +6,6 @@ the gate counts each log through origin_facts and judges all origins at once.
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -14,7 +13,7 @@ import sys
 import pytest
 import yaml
 
-from helpers.ansible import ansible_env
+from helpers.ansible import ansible_env, json_document
 from helpers.collection import ROOT
 
 SINCE = 1795852800  # 2026-11-28T08:00:00Z: lines before it do not count
@@ -63,7 +62,7 @@ def run_gate(tmp_path, logs, **gate_vars):
     env = ansible_env({"ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json"})
     cmd = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", str(inventory), str(playbook)]
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300, check=False, cwd=ROOT)
-    data = json.loads(proc.stdout)
+    data = json_document(proc.stdout)
     for task in data["plays"][0]["tasks"]:
         if task["task"]["name"].endswith("Judge the gate for every origin at once"):
             return task["hosts"]
