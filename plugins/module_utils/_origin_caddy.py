@@ -156,7 +156,8 @@ class Caddy(Dialect):
 
     def ensure(self, text, block, lines, extra_line=None, unless_directive=None, bind_options=None, path="the file"):
         # A site's own 'log' wins in Caddy, so the extra line (the AOP log) goes only to sites without one.
-        site = [extra_line] if extra_line and unless_directive and not caddy_has(text, block, unless_directive) else []
+        extra = [extra_line] if isinstance(extra_line, str) else list(extra_line or [])
+        site = extra if unless_directive and not self.has_own(text, block, unless_directive) else []
         return caddy_ensure(text, block, lines, site)
 
     def restore(self, text):

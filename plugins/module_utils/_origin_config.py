@@ -13,15 +13,18 @@ hosts (optionally by name), insert the lines, or remove every marked line again.
 
 from __future__ import annotations
 
+import re
+
 from ansible_collections.originpulls.aop.plugins.module_utils._origin_apache import APACHE
 from ansible_collections.originpulls.aop.plugins.module_utils._origin_caddy import CADDY
-from ansible_collections.originpulls.aop.plugins.module_utils._origin_dialect import MARKER, MARKER_ABOVE, ConfigEditError
+from ansible_collections.originpulls.aop.plugins.module_utils._origin_dialect import MARKER_ABOVE, ConfigEditError, unmark
 from ansible_collections.originpulls.aop.plugins.module_utils._origin_haproxy import HAPROXY
 from ansible_collections.originpulls.aop.plugins.module_utils._origin_nginx import NGINX
 
+MARKED_TAIL = re.compile(r"\s*# originpulls\.aop.*$")
 DIALECTS = {d.name: d for d in (NGINX, APACHE, HAPROXY, CADDY)}
 
-__all__ = ["DIALECTS", "ConfigEditError", "ensure_lines", "remove_marked", "tls_blocks"]
+__all__ = ["DIALECTS", "ConfigEditError", "ensure_lines", "managed_in", "remove_marked", "tls_blocks"]
 
 
 def tls_blocks(text, dialect, server_name=None):
@@ -31,7 +34,7 @@ def tls_blocks(text, dialect, server_name=None):
 def ensure_lines(text, dialect, lines, server_name=None, path="the file", unless_directive=None, extra_line=None, bind_options=None):
     """Insert the marked ``lines`` at the end of every matching TLS block that lacks them.
 
-    ``extra_line`` is inserted too when the block has no ``unless_directive`` of its own
+    ``extra_line`` (a line or a list of lines) is inserted too when the block has no ``unless_directive`` of its own
     (nginx: keep the inherited access_log alive when the snippet adds one; Caddy: a site's
     own 'log' wins, so the AOP log is added only to sites without one).
     HAProxy: ``bind_options`` are the options every 'bind ... ssl' line of the section gets.
@@ -55,16 +58,10 @@ def remove_marked(text):
     """Drop every line this collection inserted; give back the operator's lines edited in place (HAProxy bind, Caddy tls)."""
     for d in DIALECTS.values():
         text = d.restore(text)
-    out = []
-    skip_next = False
-    for line in text.splitlines(True):
-        if skip_next:
-            skip_next = False
-            continue
-        if line.strip() == MARKER_ABOVE:
-            skip_next = True
-            continue
-        if line.rstrip().endswith(MARKER):
-            continue
-        out.append(line)
-    return "".join(out)
+    return unmark(text)
+
+
+def managed_in(text):
+    """The lines this collection manages in ``text``, in file order, without their markers (for the record on the origin)."""
+    original = remove_marked(text).splitlines()
+    return [MARKED_TAIL.sub("", line).strip() for line in text.splitlines() if line not in original and line.strip() != MARKER_ABOVE]

@@ -62,6 +62,25 @@ def managed_lines(body):
     return out
 
 
+def unmark(text, only=None):
+    """``text`` without the collection's marked lines (only those in ``only``, a collection of stripped lines, when given)."""
+    out = []
+    lines = text.splitlines(True)
+    i = 0
+    while i < len(lines):
+        s = lines[i].strip()
+        if s == MARKER_ABOVE and i + 1 < len(lines):
+            if only is None or lines[i + 1].strip() in only:
+                i += 2
+                continue
+        elif s.endswith(MARKER) and (only is None or s[: -len(MARKER)].strip() in only):
+            i += 1
+            continue
+        out.append(lines[i])
+        i += 1
+    return "".join(out)
+
+
 def marked(indent, lines):
     """``lines`` indented, each with the trailing marker."""
     return "".join("%s%s  %s\n" % (indent, ln, MARKER) for ln in lines)
@@ -93,14 +112,34 @@ class Dialect:
         return blocks
 
     def ensure(self, text, block, lines, extra_line=None, unless_directive=None, bind_options=None, path="the file"):
-        """``text`` with the marked ``lines`` at the end of ``block`` (and ``extra_line`` when it lacks ``unless_directive``)."""
-        present = managed_lines(block.body(text))
-        wanted = [ln for ln in lines if ln.strip() not in present]
-        if extra_line and unless_directive and not self.has(text, block, unless_directive) and extra_line.strip() not in present:
-            wanted.insert(0, extra_line)
+        """``text`` with the marked ``lines`` at the end of ``block``, and ``extra_line`` (a line or a list) when the block has
+        no ``unless_directive`` of its own (the collection's marked lines do not count). Marked ``unless_directive`` lines
+        that are no longer wanted (the inherited lines changed) come off, so the block always carries exactly the wanted ones."""
+        body = block.body(text)
+        present = managed_lines(body)
+        extra = [extra_line] if isinstance(extra_line, str) else list(extra_line or [])
+        if not (extra and unless_directive) or self.has_own(text, block, unless_directive):
+            extra = []
+        keep = set(ln.strip() for ln in extra + list(lines))
+        stale = [ln for ln in present if unless_directive and ln.split()[:1] == [unless_directive] and ln not in keep]
+        if stale:
+            text = text[: block.body_start] + unmark(body, stale) + text[block.end :]
+            block = [b for b in self.blocks(text) if b.start == block.start][0]
+            present = managed_lines(block.body(text))
+        wanted = [ln for ln in extra + list(lines) if ln.strip() not in present]
         if not wanted:
             return text
         return self.insert_at_end(text, block, self.format(indent_of_body(text, block), wanted))
+
+    def has_own(self, text, block, directive):
+        """Whether the block has ``directive`` of the operator's own (not one of the collection's marked lines)."""
+        clean = unmark(self.restore(block.body(text)))
+        own = Block(block.start, block.body_start, block.body_start + len(clean), block.header)
+        return self.has(text[: block.body_start] + clean + text[block.end :], own, directive)
+
+    def inherited(self, main_config, directive):
+        """The ``directive`` lines a virtual host inherits from the server's main configuration (nginx only)."""
+        raise ConfigEditError("%s: inheriting %s from the main configuration is not supported for this server" % (self.name, directive))
 
     def format(self, indent, lines):
         return marked(indent, lines)

@@ -12,6 +12,8 @@ Sections are selected by name (``frontend <name>``), not by a TLS server name.
 
 from __future__ import annotations
 
+import re
+
 from ansible_collections.originpulls.aop.plugins.module_utils._origin_dialect import MARKER, Block, BodyDialect, ConfigEditError
 
 HAPROXY_SECTIONS = (
@@ -32,6 +34,7 @@ HAPROXY_SECTIONS = (
 HAPROXY_BIND_MARKER = "# originpulls.aop: bind options"
 # Client-certificate options of a bind line, each with one argument: the role owns all of them.
 HAPROXY_BIND_OWNED = ("ca-file", "ca-verify-file", "verify", "ca-ignore-err", "crt-ignore-err", "crl-file")
+HAPROXY_OWNED_RE = re.compile(r"\s(?:%s)(?=\s|$)" % "|".join(re.escape(w) for w in HAPROXY_BIND_OWNED))
 
 
 def _haproxy_words(line):
@@ -83,24 +86,22 @@ def haproxy_has(body, directive):
 
 
 def haproxy_strip_bind(line):
-    """The operator's bind line, without the options and marker this collection added."""
+    """The operator's bind line, byte for byte, without the options and marker this collection added.
+
+    A managed line is the operator's code, then `` <options>``, then the operator's own spacing and comment (if
+    any), then ``  # originpulls.aop: bind options``. The operator's line holds none of the owned options (refused)."""
     if not line.rstrip().endswith(HAPROXY_BIND_MARKER):
         return line
     eol = line[len(line.rstrip("\r\n")) :]
-    code = line.rstrip("\r\n")[: -len(HAPROXY_BIND_MARKER)].rstrip()
-    indent = code[: len(code) - len(code.lstrip())]
-    words = code.split()
-    out = []
-    skip = False
-    for w in words:
-        if skip:
-            skip = False
-            continue
-        if w in HAPROXY_BIND_OWNED:
-            skip = True
-            continue
-        out.append(w)
-    return indent + " ".join(out) + eol
+    rest = line.rstrip("\r\n")
+    rest = rest[: rest.rindex(HAPROXY_BIND_MARKER)]
+    rest = rest[:-2] if rest.endswith("  ") else rest.rstrip()
+    cut = rest.find("#")
+    code, comment = (rest, "") if cut < 0 else (rest[:cut], rest[cut:])
+    first = HAPROXY_OWNED_RE.search(code)
+    if not first:
+        return code + comment + eol
+    return code[: first.start()] + code[len(code.rstrip()) :] + comment + eol
 
 
 def haproxy_set_bind_options(text, block, options, path):
@@ -119,9 +120,12 @@ def haproxy_set_bind_options(text, block, options, path):
                     "Remove them from the line (the role writes them per stage) and run again" % (path, base.strip(), ", ".join(owned))
                 )
             if options:
-                # The operator's own trailing comment (if any) cannot stay: the marker must end the line.
-                code = base.rstrip("\r\n").split("#", 1)[0].rstrip()
-                new_lines.append("%s %s  %s%s" % (code, options, HAPROXY_BIND_MARKER, eol))
+                # The options go after the operator's code, before their own spacing and comment; the marker ends the line.
+                line = base.rstrip("\r\n")
+                cut = line.find("#")
+                code, comment = (line, "") if cut < 0 else (line[:cut], line[cut:])
+                gap = code[len(code.rstrip()) :]
+                new_lines.append("%s %s%s%s  %s%s" % (code.rstrip(), options, gap, comment, HAPROXY_BIND_MARKER, eol))
             else:
                 new_lines.append(base)
             continue

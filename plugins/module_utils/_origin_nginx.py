@@ -7,6 +7,9 @@ PRIVATE to the collection. Imports nothing from Ansible.
 
 from __future__ import annotations
 
+import glob
+import os
+
 from ansible_collections.originpulls.aop.plugins.module_utils._origin_dialect import Block, BodyDialect, ConfigEditError, strip_comments
 
 
@@ -100,4 +103,46 @@ def nginx_has(body, directive):
     return any(name == directive for name, _args in _nginx_directives(body))
 
 
-NGINX = BodyDialect("nginx", "server { } block with 'listen ... ssl'", nginx_blocks, nginx_is_tls, nginx_server_names, nginx_has)
+def nginx_context_directives(path, context, directive, stack=(), depth=0, base=None):
+    """The ``directive`` statements (one line each, comments dropped) in ``context`` (e.g. ``("http",)``) of the
+    configuration ``path``, following its ``include``s (globs, relative to the main file's directory) in nginx's order."""
+    base = base or os.path.dirname(path)
+    try:
+        with open(path, "rb") as fh:
+            text = fh.read().decode("utf-8", "replace")
+    except OSError as exc:
+        raise ConfigEditError("cannot read the nginx configuration %s to find the %s lines a virtual host inherits: %s" % (path, directive, exc))
+    stack = list(stack)
+    out = []
+    start = 0
+    for off, c in _nginx_tokens(text):
+        words = strip_comments(text[start:off]).split()
+        start = off + 1
+        if c == "{":
+            stack.append(words[0] if words else "")
+        elif c == "}":
+            if stack:
+                stack.pop()
+        elif words[:1] == ["include"] and len(words) > 1 and depth < 16:
+            pattern = words[1].strip("\"'")
+            for inc in sorted(glob.glob(pattern if os.path.isabs(pattern) else os.path.join(base, pattern))):
+                out.extend(nginx_context_directives(inc, context, directive, tuple(stack), depth + 1, base))
+        elif tuple(stack) == tuple(context) and words[:1] == [directive]:
+            out.append(" ".join(words) + ";")
+    return out
+
+
+class Nginx(BodyDialect):
+    def inherited(self, main_config, directive):
+        """The http-level ``directive`` lines of ``main_config`` (and its includes) that a server block inherits while it
+        declares none of its own; None when the http block declares none (the server's built-in default applies).
+        An ``access_log off;`` among them means nothing is inherited: an empty list."""
+        lines = nginx_context_directives(main_config, ("http",), directive)
+        if not lines:
+            return None
+        if directive == "access_log" and "access_log off;" in lines:
+            return []
+        return lines
+
+
+NGINX = Nginx("nginx", "server { } block with 'listen ... ssl'", nginx_blocks, nginx_is_tls, nginx_server_names, nginx_has)

@@ -8,10 +8,12 @@ PRIVATE to the collection. Imports nothing from Ansible; it drives the AnsibleMo
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import time
 
-from ansible_collections.originpulls.aop.plugins.module_utils._origin_config import ConfigEditError, ensure_lines, remove_marked
+from ansible_collections.originpulls.aop.plugins.module_utils._origin_config import DIALECTS, ConfigEditError, ensure_lines, managed_in, remove_marked
 from ansible_collections.originpulls.aop.plugins.module_utils._origin_liveness import (
     children,
     errors_logged,
@@ -34,23 +36,28 @@ def read(path):
         return None
 
 
-def write(module, path, content, mode):
+RECORD_KEYS = ("files", "includes", "links")  # what the module adds to the record itself
+
+
+def write(module, path, content, mode, like=None):
+    """Write ``content`` atomically; ``mode`` (octal string), else the mode and owner of ``like`` (a stat) or of the file now there."""
     parent = os.path.dirname(path)
     if not os.path.isdir(parent):
         os.makedirs(parent, 0o755)
+    st = like or (os.stat(path) if mode is None and os.path.exists(path) else None)
     tmp = "%s.originpulls-aop.%d.tmp" % (path, os.getpid())
     with open(tmp, "wb") as fh:
         fh.write(content.encode("utf-8"))
+    module.atomic_move(tmp, path)
+    # atomic_move gives a new file the default mode: set the wanted one (or the old one, owner too) afterwards.
     if mode is not None:
-        os.chmod(tmp, int(mode, 8))
-    elif os.path.exists(path):
-        st = os.stat(path)
-        os.chmod(tmp, st.st_mode & 0o7777)
+        os.chmod(path, int(mode, 8))
+    elif st is not None:
+        os.chmod(path, st.st_mode & 0o7777)
         try:
-            os.chown(tmp, st.st_uid, st.st_gid)
+            os.chown(path, st.st_uid, st.st_gid)
         except OSError:
             pass
-    module.atomic_move(tmp, path)
 
 
 class Transaction:
@@ -63,24 +70,34 @@ class Transaction:
         self.links = []
         self.written = []
         self.linked = []
+        self.stats = {}
+        self.record_old = self.record_new = None
         self.result = dict(changed=False, changed_files=[], reloaded=False)
 
     def fail(self, msg, **extra):
         self.module.fail_json(msg=msg, **dict(self.result, **extra))
 
-    # 1. Plan: the new content of every file, from what is on disk now.
+    # 1. Plan: the new content of every file (None: deleted), from what is on disk now.
     def plan(self):
-        plan = {}  # path -> (old or None, new, mode)
+        absent = self.p["state"] == "absent"
+        plan = {}  # path -> (old or None, new or None, mode)
         for f in self.p["files"]:
-            plan[f["path"]] = (read(f["path"]), f["content"], f["mode"])
+            if not absent and f["content"] is None:
+                self.fail("files[].content is required with state present (%s). Nothing was changed." % f["path"])
+            plan[f["path"]] = (read(f["path"]), None if absent else f["content"], f["mode"])
         for inc in self.p["includes"]:
-            old = plan[inc["path"]][1] if inc["path"] in plan else read(inc["path"])
-            original = plan[inc["path"]][0] if inc["path"] in plan else old
+            path = os.path.realpath(inc["path"])  # edit a symlinked vhost file where it lives; never replace the link
+            old = plan[path][1] if path in plan else read(path)
+            original = plan[path][0] if path in plan else old
+            if old is None and absent:
+                continue  # a file that is gone holds none of the collection's lines
             if old is None:
-                self.module.fail_json(msg="%s does not exist: name the operator's file that holds the TLS virtual host" % inc["path"])
+                self.fail("%s does not exist: name the operator's file that holds the TLS virtual host" % inc["path"])
             try:
-                if inc["state"] == "absent":
+                if absent or inc["state"] == "absent":
                     new = remove_marked(old)
+                elif inc["lines"] is None:
+                    raise ConfigEditError("includes[].lines is required with state present (%s). Nothing was changed." % inc["path"])
                 else:
                     new = ensure_lines(
                         old,
@@ -89,21 +106,68 @@ class Transaction:
                         server_name=inc["server_name"],
                         path=inc["path"],
                         unless_directive=inc["keep_inherited_when_missing"],
-                        extra_line=inc["keep_inherited"],
+                        extra_line=self.inherited(inc),
                         bind_options=inc["bind_options"],
                     )
             except ConfigEditError as exc:
-                self.module.fail_json(msg=str(exc))
-            plan[inc["path"]] = (original, new, None)
+                self.fail(str(exc))
+            plan[path] = (original, new, None)
+        self.stats = {path: os.stat(path) for path, (old, _n, _m) in plan.items() if old is not None}
         self.changes = [(path, old, new, mode) for path, (old, new, mode) in plan.items() if old != new]
-        self.links = [ln for ln in self.p["links"] if not (os.path.islink(ln["path"]) and os.readlink(ln["path"]) == ln["src"])]
+        if absent:  # only the links this collection made: a link elsewhere or a file of the operator's stays
+            self.links = [ln for ln in self.p["links"] if os.path.islink(ln["path"]) and os.readlink(ln["path"]) == ln["src"]]
+        else:
+            self.links = [ln for ln in self.p["links"] if not (os.path.islink(ln["path"]) and os.readlink(ln["path"]) == ln["src"])]
         self.result["changed"] = bool(self.changes or self.links)
         self.result["changed_files"] = [c[0] for c in self.changes] + [ln["path"] for ln in self.links]
+        self.plan_record({path: new for path, (_old, new, _m) in plan.items()})
+
+    def inherited(self, inc):
+        """The lines a virtual host without its own O(includes[].keep_inherited_when_missing) gets, to keep what it inherited."""
+        if inc["keep_inherited_from"] and inc["keep_inherited_when_missing"]:
+            lines = DIALECTS[inc["dialect"]].inherited(inc["keep_inherited_from"], inc["keep_inherited_when_missing"])
+            if lines is not None:
+                return lines
+        return inc["keep_inherited"]
+
+    def plan_record(self, content):
+        """What the record on the origin (an Ansible local fact) will hold once the change is live; None: no record."""
+        path = self.p["record_path"]
+        self.record_old = read(path)
+        self.record_new = self.record_old
+        if self.p["state"] == "absent":
+            self.record_new = None
+        elif self.p["record"] is not None:
+            clash = sorted(set(self.p["record"]) & set(RECORD_KEYS))
+            if clash:
+                self.fail("record must not set %s: the module records them itself. Nothing was changed." % ", ".join(clash))
+            files = {f["path"]: hashlib.sha256(f["content"].encode("utf-8")).hexdigest() for f in self.p["files"]}
+            includes = {}
+            for inc in self.p["includes"]:
+                real = os.path.realpath(inc["path"])
+                includes[inc["path"]] = managed_in(content.get(real) or "")
+            doc = dict(self.p["record"], files=files, includes=includes, links={ln["path"]: ln["src"] for ln in self.p["links"]})
+            self.result["record"] = doc
+            self.record_new = json.dumps(doc, indent=2, sort_keys=True) + "\n"
+            try:
+                if self.record_old is not None and json.loads(self.record_old) == doc:
+                    self.record_new = self.record_old  # the same record, maybe written another way: not a change
+            except ValueError:
+                pass
+        if self.record_new != self.record_old:
+            self.result["changed"] = True
+            self.result["record_changed"] = True
 
     def add_diff(self):
         if self.module._diff:  # pylint: disable=protected-access
-            diff = [dict(before_header=path, after_header=path, before=old or "", after=new) for path, old, new, _m in self.changes]
-            diff += [dict(before_header=ln["path"], after_header=ln["path"], before="", after="-> %s\n" % ln["src"]) for ln in self.links]
+            diff = [dict(before_header=path, after_header=path, before=old or "", after=new or "") for path, old, new, _m in self.changes]
+            for ln in self.links:
+                arrow = "-> %s\n" % ln["src"]
+                before, after = (arrow, "") if self.p["state"] == "absent" else ("", arrow)
+                diff.append(dict(before_header=ln["path"], after_header=ln["path"], before=before, after=after))
+            if self.record_new != self.record_old:
+                path = self.p["record_path"]
+                diff.append(dict(before_header=path, after_header=path, before=self.record_old or "", after=self.record_new or ""))
             self.result["diff"] = diff
 
     def require_running(self):
@@ -113,21 +177,29 @@ class Transaction:
             self.fail(NOT_RUNNING % ("no process named %r" % self.p["process_name"]))
 
     def nothing_to_do(self):
-        return (not self.result["changed"] and not self.p["force_reload"]) or self.module.check_mode
+        """No file or link to change (a new record alone is no reason to test or reload), or check mode."""
+        return (not (self.changes or self.links) and not self.p["force_reload"]) or self.module.check_mode
 
     # 2. Write, test; restore on failure.
     def write(self):
         self.log_since = time.time() if not self.p["server_log_path"] else log_mark(self.p["server_log_path"])
+        absent = self.p["state"] == "absent"
         for link in self.links:
-            if os.path.lexists(link["path"]):
+            if os.path.lexists(link["path"]) and not absent:
                 self.fail("%s exists and is not the expected link to %s; move it away first. Nothing was changed." % (link["path"], link["src"]))
         try:
             for path, _old, new, mode in self.changes:
-                write(self.module, path, new, mode)
                 self.written.append(path)
+                if new is None:
+                    os.unlink(path)
+                else:
+                    write(self.module, path, new, mode)
             for link in self.links:
-                os.symlink(link["src"], link["path"])
-                self.linked.append(link["path"])
+                self.linked.append(link)
+                if absent:
+                    os.unlink(link["path"])
+                else:
+                    os.symlink(link["src"], link["path"])
         except OSError as exc:
             restored = self.restore()
             self.fail("writing the configuration failed (%s); %d file(s) restored" % (exc, len(restored)), restored=restored)
@@ -222,10 +294,13 @@ class Transaction:
 
     def restore(self):
         restored = []
-        for path in self.linked:
+        for link in self.linked:
             try:
-                os.unlink(path)
-                restored.append(path)
+                if os.path.lexists(link["path"]):
+                    os.unlink(link["path"])
+                if self.p["state"] == "absent":
+                    os.symlink(link["src"], link["path"])
+                restored.append(link["path"])
             except OSError:
                 pass
         for path, old, _new, _mode in self.changes:
@@ -237,6 +312,19 @@ class Transaction:
                 except OSError:
                     pass
             else:
-                write(self.module, path, old, None)
+                write(self.module, path, old, None, like=self.stats.get(path))
             restored.append(path)
         return restored
+
+    # 4. Record what is live, as an Ansible local fact (removed with state absent).
+    def record(self):
+        if self.module.check_mode or self.record_new == self.record_old:
+            return
+        path = self.p["record_path"]
+        try:
+            if self.record_new is None:
+                os.unlink(path)
+            else:
+                write(self.module, path, self.record_new, "0644")
+        except OSError as exc:
+            self.fail("the change is live, but recording it in %s failed: %s" % (path, exc))

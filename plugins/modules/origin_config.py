@@ -19,12 +19,43 @@ description:
     until the master process has started workers on the new configuration, so the change is live when the
     task returns.
   - Nothing changed - no test, no reload, C(changed=false).
+  - With O(state=absent) the same transaction takes the collection's whole footprint off - every O(files) entry is
+    deleted, every marked line of O(includes) removed (HAProxy bind options and a Caddy C(tls) line given back as the
+    operator wrote them), every O(links) entry unlinked, the record on the origin removed - so the operator's files are
+    byte-identical to before the first run.
+  - With O(record), what was applied is recorded on the origin as an Ansible local fact (C(ansible_local)) once the
+    change is tested, reloaded and live - one place to read the stage from, instead of re-deriving it.
 author: originpulls.aop maintainers (@originpulls)
 extends_documentation_fragment:
   - originpulls.aop._attributes
 options:
+  state:
+    description:
+      - V(present) - write the files, make the links, insert the lines.
+      - V(absent) - delete every O(files) entry (O(files[].content) is then optional), remove every line this collection
+        inserted into the O(includes) files and give back the operator's lines it edited in place, remove every O(links)
+        entry that is the expected link (anything else at that path is left alone), and remove the O(record_path) file;
+        all in one transaction - test, everything put back on a failed test, reload, wait until live.
+    type: str
+    choices: [present, absent]
+    default: present
+  record:
+    description:
+      - "What to record on the origin about the configuration applied (free-form, for example C({server: nginx, stage: optional}))."
+      - Written as JSON to O(record_path) only after the change is tested, reloaded and live (or straight away when no
+        file changed), with the module's own additions - C(files) (the SHA-256 of each O(files) entry's content, by path),
+        C(includes) (the managed lines in each O(includes) file, by path) and C(links) (by path, what they point to).
+        These three keys are refused in O(record).
+      - Ansible reads the file as the local fact C(ansible_local.originpulls_aop) (with the default O(record_path)).
+      - A record whose content does not change is not a change. Not set - nothing is recorded (with O(state=present)).
+    type: dict
+  record_path:
+    description:
+      - Where the record is written (mode C(0644), directory created). Removed with O(state=absent).
+    type: path
+    default: /etc/ansible/facts.d/originpulls_aop.fact
   files:
-    description: Files to write, whole.
+    description: Files to write, whole (deleted with O(state=absent)).
     type: list
     elements: dict
     default: []
@@ -34,9 +65,8 @@ options:
         type: path
         required: true
       content:
-        description: The full content.
+        description: The full content. Required with O(state=present).
         type: str
-        required: true
       mode:
         description: File mode.
         type: str
@@ -66,7 +96,9 @@ options:
     default: []
     suboptions:
       path:
-        description: The operator's file that holds the virtual host.
+        description:
+          - The operator's file that holds the virtual host. A symbolic link (C(sites-enabled/www.conf)) is followed and the
+            file it points to is edited; the link stays a link.
         type: path
         required: true
       dialect:
@@ -86,10 +118,9 @@ options:
           - Empty - every TLS virtual host in the file.
         type: str
       lines:
-        description: The lines to insert (usually one include of the snippet).
+        description: The lines to insert (usually one include of the snippet). Required with O(state=present).
         type: list
         elements: str
-        required: true
       bind_options:
         description:
           - HAProxy only. The client-certificate options every C(bind ... ssl) line of the section gets (empty - none).
@@ -99,13 +130,28 @@ options:
       keep_inherited:
         description:
           - A line to insert as well when the virtual host has no O(includes[].keep_inherited_when_missing)
-            directive of its own (nginx drops inherited C(access_log)s once a block declares one).
+            directive of its own (nginx drops inherited C(access_log)s once a block declares one; Caddy - the AOP C(log)
+            line for sites without a C(log) of their own).
+          - With O(includes[].keep_inherited_from), only when the main configuration declares no such directive (the
+            server's built-in default applies, for example C(access_log /var/log/nginx/access.log combined;)).
         type: str
       keep_inherited_when_missing:
-        description: The directive whose absence triggers O(includes[].keep_inherited).
+        description:
+          - The directive whose absence in the virtual host triggers O(includes[].keep_inherited) or
+            O(includes[].keep_inherited_from). The collection's own marked lines do not count.
         type: str
+      keep_inherited_from:
+        description:
+          - nginx only. The server's main configuration file (for example C(/etc/nginx/nginx.conf)). When the virtual
+            host has no O(includes[].keep_inherited_when_missing) of its own, the module reads the C(http) block of this file
+            and of the files it includes, and copies its O(includes[].keep_inherited_when_missing) lines (C(access_log)
+            lines with their formats and parameters) into the virtual host, marked, so that its usual logs keep their
+            format once the snippet declares a log of its own. An C(access_log off;) there copies nothing (the virtual host
+            logged nothing but the AOP log). When the lines change in the main configuration, the copies follow on the next run.
+        type: path
       state:
-        description: V(absent) removes every line this collection inserted into the file.
+        description:
+          - V(absent) removes every line this collection inserted into the file (also done for every entry by O(state=absent)).
         type: str
         choices: [present, absent]
         default: present
@@ -215,6 +261,21 @@ EXAMPLES = r"""
     test_command: [nginx, -t]
     reload_command: [systemctl, reload, nginx]
     pid_file: /run/nginx.pid
+    record:
+      server: nginx
+      stage: optional
+
+- name: Take the collection's whole footprint off again (the operator's vhost byte-identical to before)
+  originpulls.aop.origin_config:
+    state: absent
+    files:
+      - path: /etc/nginx/originpulls-aop/www.conf
+    includes:
+      - path: /etc/nginx/sites-available/www.conf
+        dialect: nginx
+    test_command: [nginx, -t]
+    reload_command: [systemctl, reload, nginx]
+    pid_file: /run/nginx.pid
 """
 
 RETURN = r"""
@@ -236,6 +297,16 @@ live:
   returned: when O(live_checks) ran
   type: list
   elements: str
+record:
+  description: What was (or in check mode would be) recorded in O(record_path), with the module's additions.
+  returned: when O(record) is set and O(state=present)
+  type: dict
+  sample: {"server": "nginx", "stage": "optional", "files": {"/etc/nginx/originpulls-aop/client-auth.conf": "4f1c..."},
+           "includes": {"/etc/nginx/sites-enabled/www.conf": ["include /etc/nginx/originpulls-aop/client-auth.conf;"]}, "links": {}}
+record_changed:
+  description: Whether the record file was (or would be) written or removed.
+  returned: when it changed
+  type: bool
 restored:
   description: Files put back after a failed test (on failure only).
   returned: failure
@@ -248,11 +319,14 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.originpulls.aop.plugins.module_utils._origin_transaction import Transaction
 
 ARGUMENT_SPEC = dict(
+    state=dict(type="str", default="present", choices=["present", "absent"]),
+    record=dict(type="dict"),
+    record_path=dict(type="path", default="/etc/ansible/facts.d/originpulls_aop.fact"),
     files=dict(
         type="list",
         elements="dict",
         default=[],
-        options=dict(path=dict(type="path", required=True), content=dict(type="str", required=True), mode=dict(type="str", default="0644")),
+        options=dict(path=dict(type="path", required=True), content=dict(type="str"), mode=dict(type="str", default="0644")),
     ),
     includes=dict(
         type="list",
@@ -262,9 +336,10 @@ ARGUMENT_SPEC = dict(
             path=dict(type="path", required=True),
             dialect=dict(type="str", required=True, choices=["nginx", "apache", "haproxy", "caddy"]),
             server_name=dict(type="str"),
-            lines=dict(type="list", elements="str", required=True),
+            lines=dict(type="list", elements="str"),
             keep_inherited=dict(type="str"),
             keep_inherited_when_missing=dict(type="str"),
+            keep_inherited_from=dict(type="path"),
             bind_options=dict(type="str", default=""),
             state=dict(type="str", default="present", choices=["present", "absent"]),
         ),
@@ -300,12 +375,12 @@ def main():
     tx.plan()  # the new content of every file; a missing file or vhost fails here, before any change
     tx.require_running()  # this module reloads, it never starts a server
     tx.add_diff()
-    if tx.nothing_to_do():  # unchanged (and no forced reload), or check mode
-        module.exit_json(**tx.result)
-    tx.write()  # restored if a write fails
-    tx.test()  # the server's full test (or the built-in one); on failure every file is put back
-    tx.reload()  # graceful, then wait for a worker on the new configuration
-    tx.wait_live()  # the handshakes of live_checks; on failure every file is put back
+    if not tx.nothing_to_do():  # something to change (or a forced reload), and not check mode
+        tx.write()  # restored if a write fails
+        tx.test()  # the server's full test (or the built-in one); on failure every file is put back
+        tx.reload()  # graceful, then wait for a worker on the new configuration
+        tx.wait_live()  # the handshakes of live_checks; on failure every file is put back
+    tx.record()  # only now that the change is live (never in check mode); removed with state absent
     module.exit_json(**tx.result)
 
 
