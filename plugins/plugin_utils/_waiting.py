@@ -65,9 +65,9 @@ class WaitingAction(ActionBase):
 
 
 class GateWait(WaitingAction):
-    """origin_facts with a gate and wait_timeout: look at the AOP log until the gate is met or failed."""
+    """origin_status with a gate and wait_timeout: look at the AOP log until the gate is met or failed."""
 
-    module = "originpulls.aop.origin_facts"
+    module = "originpulls.aop.origin_status"
     label = "gate"
 
     def wait(self, args, task_vars):

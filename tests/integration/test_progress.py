@@ -25,7 +25,7 @@ def now():
 def gate_task(log, since, timeout):
     return {
         "name": "gate",
-        "originpulls.aop.origin_facts": {
+        "originpulls.aop.origin_status": {
             "server": "nginx",
             "config_test": False,
             "log_path": str(log),
@@ -147,3 +147,24 @@ def test_async_runs_the_module_once_in_the_background(tmp_path):
     task.update({"async": 60, "poll": 2})
     out = run_tasks([task]).task("gate")
     assert not out.get("failed") and out["counts"]["verified"] == 1 and out["gate"]["verdict"] == "waiting", out
+
+
+def test_the_old_name_origin_facts_still_runs_the_gate_and_says_it_is_deprecated(tmp_path):
+    """meta/runtime.yml routes the module and its action plugin; the stage comes from the record when there is one."""
+    log = tmp_path / "aop.log"
+    since = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 5))
+    log.write_text(LINE % (now(), "SUCCESS") * 3)
+    (tmp_path / "aop.log.stage").write_text("# originpulls.aop: Cloudflare Authenticated Origin Pulls, stage observe.\n")
+    record = tmp_path / "originpulls_aop.fact"
+    record.write_text('{"server": "nginx", "stage": "require", "files": {}, "includes": {}, "links": {}}\n')
+    task = gate_task(log, since, 30)
+    args = task.pop("originpulls.aop.origin_status")
+    task["originpulls.aop.origin_facts"] = dict(args, record_path=str(record))
+    res = run_tasks([task])
+    out = res.task("gate")
+    assert out["gate"]["verdict"] == "met" and out["looks"] == 1, out  # 'looks': the action plugin ran
+    assert out["stage"] == "require" and out["stage_source"] == "record"
+    assert "Use originpulls.aop.origin_status instead" in res.stdout + res.stderr, res.stderr[-2000:]
+    record.unlink()
+    out = run_tasks([dict(task, **{"originpulls.aop.origin_facts": dict(args, record_path=str(record))})]).task("gate")
+    assert out["stage"] == "observe" and out["stage_source"] == "stage_file"

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 DOCUMENTATION = r"""
-module: origin_facts
+module: origin_status
 short_description: What an origin runs, whether its config is valid, its AOP stage and its AOP log counts
 version_added: 0.1.0
 description:
@@ -13,7 +13,11 @@ description:
     processes when O(server=auto)), whether its full configuration test passes, which AOP stage the
     collection's roles last put in place, and how many requests in the AOP log since O(log_since) came with a
     verified certificate, without one, or with one that failed verification.
-  - Changes nothing.
+  - The stage comes from the record that M(originpulls.aop.origin_config) wrote on the origin once the stage was
+    live (O(record_path), the local fact C(ansible_local.originpulls_aop)) when there is one; otherwise from the
+    stage snippet the server's role wrote (O(stage_file)). RV(stage_source) says which.
+  - Changes nothing. Formerly named C(originpulls.aop.origin_facts) (it returns no Ansible facts); that name
+    still works, with a deprecation warning.
 author: originpulls.aop maintainers (@originpulls)
 extends_documentation_fragment:
   - originpulls.aop._attributes.info_module
@@ -41,8 +45,15 @@ options:
         configuration's C(accessLog.filePath)).
     type: path
   stage_file:
-    description: The stage snippet the server's role writes. Default - its usual place.
+    description: The stage snippet the server's role writes. Default - its usual place. Read when there is no record.
     type: path
+  record_path:
+    description:
+      - The record M(originpulls.aop.origin_config) writes once a stage is live (its O(originpulls.aop.origin_config#module:record_path)).
+        Its C(stage) (and C(trusted_ca_sha256), when recorded) win over the stage file's; a record that names
+        another C(server) than the one looked at is ignored.
+    type: path
+    default: /etc/ansible/facts.d/originpulls_aop.fact
   server_names:
     description: Count only requests to these virtual hosts (C(server=) or C(host=) field). Empty - all.
     type: list
@@ -92,12 +103,12 @@ options:
 
 EXAMPLES = r"""
 - name: Look at the origin
-  originpulls.aop.origin_facts:
+  originpulls.aop.origin_status:
     log_since: "{{ aop_toggle_time }}"
   register: origin
 
 - name: Wait (at most 5 minutes) until 5 pulls arrived with a verified certificate, none without one
-  originpulls.aop.origin_facts:
+  originpulls.aop.origin_status:
     config_test: false
     log_since: "{{ aop_toggle_time }}"
     gate:
@@ -131,6 +142,11 @@ stage:
   returned: success
   type: str
   sample: optional
+stage_source:
+  description: Where RV(stage) was read - V(record) (the record on the origin), V(stage_file), or V(none) (neither is there).
+  returned: success
+  type: str
+  sample: record
 trusted_ca_sha256:
   description:
     - SHA-256 fingerprints of the CAs the stage in place trusts for client certificates, as the role recorded
@@ -164,12 +180,12 @@ now:
 
 import datetime
 import os
-import re
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.originpulls.aop.plugins.module_utils._aop_log import count, parse_time, tail_lines
 from ansible_collections.originpulls.aop.plugins.module_utils._origin_liveness import master_pid, processes
+from ansible_collections.originpulls.aop.plugins.module_utils._origin_record import stage_of
 from ansible_collections.originpulls.aop.plugins.module_utils._origin_traefik import traefik_dynamic_test
 
 SERVERS = {
@@ -205,8 +221,6 @@ SERVERS = {
         "stage_files": ["/etc/apache2/originpulls-aop/client-auth.conf", "/etc/httpd/originpulls-aop/client-auth.conf"],
     },
 }
-STAGE_RE = re.compile(r"Authenticated Origin Pulls, stage (\w+)")
-TRUSTED_RE = re.compile(r"originpulls\.aop: trusted CA SHA-256 ([0-9A-Fa-f: ]*)$", re.M)
 
 
 def running(spec):
@@ -245,6 +259,7 @@ def main():
             log_since=dict(type="str", default=""),
             log_path=dict(type="path"),
             stage_file=dict(type="path"),
+            record_path=dict(type="path", default="/etc/ansible/facts.d/originpulls_aop.fact"),
             server_names=dict(type="list", elements="str", default=[]),
             issuer_contains=dict(type="str", default=""),
             issuer_cn=dict(type="str", default=""),
@@ -288,18 +303,7 @@ def main():
         result["config_ok"] = rc == 0
         result["config_test_output"] = (out + err).strip()
 
-    stage, trusted = "none", None
-    try:
-        with open(stage_file) as fh:
-            head = fh.read(4096)
-        m = STAGE_RE.search(head)
-        stage = m.group(1) if m else "unknown"
-        t = TRUSTED_RE.search(head)
-        trusted = t.group(1).split() if t else None
-    except OSError:
-        pass
-    result["stage"] = stage
-    result["trusted_ca_sha256"] = trusted
+    result.update(stage_of(server, stage_file, p["record_path"]))
 
     if p["log_since"]:
         since = parse_time(p["log_since"])

@@ -1,0 +1,52 @@
+# Copyright: originpulls.aop contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Reading the stage an origin runs: the record origin_config wrote once it was live, else the role's stage file.
+
+PRIVATE to the collection. Imports nothing from Ansible.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+STAGE_RE = re.compile(r"Authenticated Origin Pulls, stage (\w+)")
+TRUSTED_RE = re.compile(r"originpulls\.aop: trusted CA SHA-256 ([0-9A-Fa-f: ]*)$", re.M)
+
+
+def read_record(path):
+    """The record origin_config wrote once a stage was live (a JSON object), or None."""
+    try:
+        with open(path) as fh:
+            doc = json.load(fh)
+    except (OSError, ValueError):
+        return None
+    return doc if isinstance(doc, dict) else None
+
+
+def read_stage_file(path):
+    """(stage, trusted CA fingerprints) as the stage snippet states them; (None, None) when it is not there."""
+    try:
+        with open(path) as fh:
+            head = fh.read(4096)
+    except OSError:
+        return None, None
+    m = STAGE_RE.search(head)
+    t = TRUSTED_RE.search(head)
+    return (m.group(1) if m else "unknown"), (t.group(1).split() if t else None)
+
+
+def stage_of(server, stage_file, record_path):
+    """``stage``, ``stage_source`` and ``trusted_ca_sha256`` of an origin.
+
+    The record wins when there is one for this server (a record naming another server is ignored); the trusted CAs
+    come from it when it has them, else from the stage file. Without a record: the stage file; without both: none.
+    """
+    record = read_record(record_path)
+    stage, trusted = read_stage_file(stage_file)
+    if record and record.get("stage") and record.get("server", server) == server:
+        recorded = record.get("trusted_ca_sha256")
+        return dict(stage=str(record["stage"]), stage_source="record", trusted_ca_sha256=recorded if isinstance(recorded, list) else trusted)
+    if stage is None:
+        return dict(stage="none", stage_source="none", trusted_ca_sha256=None)
+    return dict(stage=stage, stage_source="stage_file", trusted_ca_sha256=trusted)
