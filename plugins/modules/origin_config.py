@@ -316,57 +316,8 @@ restored:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.originpulls.aop.plugins.module_utils._origin_config_spec import ARGUMENT_SPEC
 from ansible_collections.originpulls.aop.plugins.module_utils._origin_transaction import Transaction
-
-ARGUMENT_SPEC = dict(
-    state=dict(type="str", default="present", choices=["present", "absent"]),
-    record=dict(type="dict"),
-    record_path=dict(type="path", default="/etc/ansible/facts.d/originpulls_aop.fact"),
-    files=dict(
-        type="list",
-        elements="dict",
-        default=[],
-        options=dict(path=dict(type="path", required=True), content=dict(type="str"), mode=dict(type="str", default="0644")),
-    ),
-    includes=dict(
-        type="list",
-        elements="dict",
-        default=[],
-        options=dict(
-            path=dict(type="path", required=True),
-            dialect=dict(type="str", required=True, choices=["nginx", "apache", "haproxy", "caddy"]),
-            server_name=dict(type="str"),
-            lines=dict(type="list", elements="str"),
-            keep_inherited=dict(type="str"),
-            keep_inherited_when_missing=dict(type="str"),
-            keep_inherited_from=dict(type="path"),
-            bind_options=dict(type="str", default=""),
-            state=dict(type="str", default="present", choices=["present", "absent"]),
-        ),
-    ),
-    links=dict(type="list", elements="dict", default=[], options=dict(path=dict(type="path", required=True), src=dict(type="path", required=True))),
-    test_command=dict(type="list", elements="str"),
-    builtin_test=dict(type="str", choices=["traefik_dynamic"]),
-    reload_command=dict(type="list", elements="str", default=[]),
-    pid_file=dict(type="path"),
-    process_name=dict(type="str"),
-    live_checks=dict(
-        type="list",
-        elements="dict",
-        default=[],
-        options=dict(
-            port=dict(type="int", required=True),
-            host=dict(type="str", default="127.0.0.1"),
-            server_name=dict(type="str", required=True),
-            expect=dict(type="str", required=True, choices=["off", "optional", "require"]),
-            ca_names_contains=dict(type="str", default=""),
-        ),
-    ),
-    server_log_path=dict(type="path"),
-    server_log_unit=dict(type="str"),
-    settle_timeout=dict(type="int", default=15),
-    force_reload=dict(type="bool", default=False),
-)
 
 
 def main():
