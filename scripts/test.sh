@@ -4,10 +4,12 @@
 #
 #   setup        project venv (.venv), pinned; newest Python >= 3.12, else 3.11; Chromium (apt) for the
 #                HTML report's browser test
+#   (lint, sanity, unit, integration and docs are the nox sessions of noxfile.py, run in that venv)
 #   lint         yamllint, ansible-lint (production profile), ruff, changelog fragments
 #   sanity       ansible-test sanity on a temporary ansible_collections/originpulls/aop tree
 #   unit         pytest tests/unit (API client against the emulator, certificate logic, ...)
-#   integration  pytest tests/integration (modules through ansible-playbook, collection build)
+#   integration  pytest tests/integration (modules through ansible-playbook, collection build), two
+#                pytest-xdist workers
 #   docs         antsibull-docs lint-collection-docs --plugin-docs; the HTML docs site
 #                (scripts/docs.sh: sphinx-init + sphinx-build -W, into build/docs) and its check
 #                (tests/integration/test_docs_site.py)
@@ -128,9 +130,11 @@ molecule_on() {
   echo "molecule:$s:$suite $(( $(date +%s) - t0 ))" >>"$timing_file"
 }
 
-pytest_run() {
-  # pytest exits 5 when it collected no test: that is a failure here, not a pass.
-  python -m pytest -p no:cacheprovider "$@"
+# The checks that need no Docker are nox sessions (noxfile.py): lint, sanity, unit, integration, docs. nox
+# runs in the project venv and creates none of its own (python=False); in compat-checks it runs the
+# sessions against the compat venv (the tools and the python on PATH, VIRTUAL_ENV).
+run_nox() {
+  "$MAIN_VENV/bin/nox" --noxfile "$here/noxfile.py" --sessions "$@"
 }
 
 molecule_scenarios() {
@@ -150,47 +154,14 @@ phase() {
       # The HTML report's browser test needs Chromium; installed here, before anything runs in parallel.
       bash scripts/ensure-chromium.sh
       ;;
-    lint)
+    lint | sanity | unit | docs)
       venv_main
-      yamllint -s .
-      ansible-lint --profile production --offline
-      ruff check plugins tests scripts
-      ruff format --check plugins tests scripts
-      antsibull-changelog lint
-      ;;
-    sanity)
-      venv_main
-      bash scripts/sanity.sh "$MAIN_VENV"
-      ;;
-    unit)
-      venv_main
-      pytest_run tests/unit
+      run_nox "$1"
       ;;
     integration)
       venv_main
       bash scripts/ensure-chromium.sh
-      # Two pytest processes over alternating files: the tests spend their time in ansible-playbook
-      # subprocesses, and these machines have two cores.
-      local files=() one=() two=() i=0 rc1=0 rc2=0
-      # test_docs_site.py reads the site that the docs phase builds: it runs there.
-      mapfile -t files < <(ls tests/integration/test_*.py | grep -v '/test_docs_site\.py$')
-      for f in "${files[@]}"; do
-        if (( i++ % 2 == 0 )); then one+=("$f"); else two+=("$f"); fi
-      done
-      pytest_run "${one[@]}" >.cache/integration-1.log 2>&1 &
-      local p1=$!
-      pytest_run "${two[@]}" >.cache/integration-2.log 2>&1 &
-      local p2=$!
-      wait "$p1" || rc1=$?
-      wait "$p2" || rc2=$?
-      cat .cache/integration-1.log .cache/integration-2.log
-      [[ $rc1 -eq 0 && $rc2 -eq 0 ]]
-      ;;
-    docs)
-      venv_main
-      antsibull-docs lint-collection-docs --plugin-docs --check-extra-docs-refs .
-      bash scripts/docs.sh "$here/build/docs"
-      AOP_DOCS_HTML="$here/build/docs/build/html" pytest_run tests/integration/test_docs_site.py
+      run_nox integration
       ;;
     docker)
       images
@@ -238,12 +209,12 @@ phase() {
       ;;
     compat-checks)
       local compat
+      venv_main
       compat=$(bash scripts/setup-venv.sh compat)
       (
         use_venv "$compat"
         python -c 'import ansible, sys; print("compat: python", sys.version.split()[0], "ansible-core", ansible.__version__)'
-        bash scripts/sanity.sh "$compat"
-        pytest_run tests/unit
+        run_nox sanity unit
       )
       ;;
     compat-molecule)
