@@ -472,12 +472,23 @@ def all_serving(fleet):
         check(fleet.through_edge(origin) == 200, "%s still serves through the edge" % origin)
 
 
-def verify(fleet):
+# The end-to-end checks after converge, in the order they run: each step starts from the fleet the
+# previous one leaves. tests/fleet/test_fleet.py runs each as its own pytest case (one fleet, a failure
+# does not hide the steps after it); `e2e.py verify` runs them in a row and stops at the first failure.
+def step_safety_enforced(fleet):
     print("safety matrix on the enforced fleet: operator inputs that must not switch Cloudflare off under origins at require")
     safety_enforced_global(fleet)
+
+
+def step_safety_relaxed(fleet):
     safety_relaxed_global(fleet)
+
+
+def step_enable(fleet):
     enable(fleet)
 
+
+def step_enable_again(fleet):
     print("enable_aop again on the enforced fleet: recognised in preflight, no change, no API write")
     before = len(fleet.emulator("GET", "/log"))
     out = fleet.playbook("enable_aop.yml", label="enable-again")
@@ -486,8 +497,12 @@ def verify(fleet):
     check(sum(changed) == 0, "second run reports changed=0 (%s)" % changed)
     check(writes == [], "second run made no API write")
 
+
+def step_disable(fleet):
     disable(fleet)
 
+
+def step_enable_check_relaxed(fleet):
     print("enable_aop --check on the relaxed fleet: reports what it would change, writes nothing")
     before = len(fleet.emulator("GET", "/log"))
     fleet.playbook("enable_aop.yml", "--check", label="enable-check-relaxed")
@@ -495,12 +510,16 @@ def verify(fleet):
     check(writes == [], "no API write in check mode")
     check(fleet.tls_client_auth() == "off" and set(fleet.stages().values()) == {"optional"}, "Cloudflare and origins unchanged")
 
+
+def step_wrong_order(fleet):
     print("wrong order: require while Cloudflare does not present a certificate")
     out = fleet.playbook("enable_aop.yml", "--tags", "require", expect_ok=False, label="wrong-order")
     check("refusing to let these origins require" in out, "refused with a clear message")
     check(set(fleet.stages().values()) == {"optional"}, "no origin enforces")
     all_serving(fleet)
 
+
+def step_broken_config(fleet):
     print("a broken origin config stops the rollout in preflight; nothing is enforced anywhere")
     victim = [o for o in fleet.info["origins"] if "apache" in o][-1]
     subprocess.run(
@@ -524,6 +543,8 @@ def verify(fleet):
     finally:
         subprocess.run(["docker", "exec", victim, "sed", "-i", "/BogusDirective on/d", "/etc/apache2/sites-available/origin-test.conf"], check=True)
 
+
+def step_api_failure(fleet):
     # (429 with Retry-After and the other retry bounds are covered against the emulator in tests/integration.)
     print("Cloudflare API failing at the toggle (5xx): bounded retries, clean stop, origins at optional")
     for fault in ({"kind": "status", "status": 503, "method": "PATCH"},):
@@ -537,12 +558,16 @@ def verify(fleet):
         check(set(fleet.stages().values()) == {"optional"}, "origins still at optional")
         all_serving(fleet)
 
+
+def step_gate_not_met(fleet):
     print("the gate is not met: the rollout stops before require")
     out = fleet.playbook("enable_aop.yml", "-e", "rollout_gate_min_verified=100000", "-e", "rollout_gate_timeout=3", expect_ok=False, label="gate-not-met")
     check("verification gate not met" in out, "stopped with the gate's table")
     check(set(fleet.stages().values()) == {"optional"}, "no origin enforces")
     all_serving(fleet)
 
+
+def step_unreachable_mid_rollout(fleet):
     print("an origin unreachable mid-rollout: the batch fails, later batches do not run, all reachable origins serve")
     origins = list(fleet.info["origins"])
     last = origins[-1]
@@ -561,10 +586,36 @@ def verify(fleet):
     check(stages[origins[0]] == "require", "the canary was enforced before the failure")
     check(stages[last] == "optional", "the unreachable origin was left as it was")
 
+
+def step_relax_again(fleet):
     print("relax again (global off) before switching to our own certificates")
     disable(fleet)
 
+
+def step_zone_level(fleet):
     zone_level(fleet)
+
+
+VERIFY_STEPS = [
+    step_safety_enforced,
+    step_safety_relaxed,
+    step_enable,
+    step_enable_again,
+    step_disable,
+    step_enable_check_relaxed,
+    step_wrong_order,
+    step_broken_config,
+    step_api_failure,
+    step_gate_not_met,
+    step_unreachable_mid_rollout,
+    step_relax_again,
+    step_zone_level,
+]
+
+
+def verify(fleet):
+    for step in VERIFY_STEPS:
+        step(fleet)
 
 
 # ------------------------------------------------------------------ exposure audit
