@@ -14,9 +14,9 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$here"
 name="${AOP_EE_IMAGE_NAME:-originpulls/aop-ee}"
-
-say() { printf '[ee] %s\n' "$*" >&2; }
-die() { printf '[ee] ERROR: %s\n' "$*" >&2; exit 1; }
+prefix=ee
+# shellcheck source=tests/images/lib.sh
+. tests/images/lib.sh
 
 command -v ansible-builder >/dev/null 2>&1 || die "ansible-builder is not on PATH (activate the project venv)"
 base=$(bash tests/images/build-ee-base-image.sh)
@@ -67,17 +67,10 @@ hash=$(
   } | sha256sum | cut -c1-12
 )
 ref="$name:$hash"
-if docker image inspect "$ref" >/dev/null 2>&1; then
-  say "$ref exists; build skipped"
-  docker tag "$ref" "$name:latest"
-  echo "$ref"
-  exit 0
-fi
+reuse_image "$ref" "$name:latest"
 
 start=$(date +%s)
 say "building $ref on $base (ansible-builder; pip trusts $ca)"
 ansible-builder build --container-runtime docker -f "$work/execution-environment.yml" -c "$work/context" \
   -t "$ref" --build-arg EE_BASE_IMAGE="$base" -v 2 >&2 || die "ansible-builder build failed"
-docker tag "$ref" "$name:latest"
-say "built $ref in $(( $(date +%s) - start ))s"
-echo "$ref"
+built "$ref" "$start" "$name:latest"

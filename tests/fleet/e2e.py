@@ -38,6 +38,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(REPO, "tests", "origin"))
 
+import wire  # noqa: E402
 from probe import request  # noqa: E402
 
 ZONE = "example.com"
@@ -123,14 +124,8 @@ class Fleet:
 
     def through_edge(self, origin, with_level=False):
         with socket.create_connection(("127.0.0.1", self.info["edge_port"]), timeout=10) as sock:
-            sock.sendall(("GET /%s/aop-check HTTP/1.1\r\nHost: edge.test\r\nConnection: close\r\n\r\n" % origin).encode())
-            data = b""
-            while True:
-                chunk = sock.recv(65536)
-                if not chunk:
-                    break
-                data += chunk
-        status = int(data.split(b" ", 2)[1])
+            data = wire.get(sock, "/%s/aop-check" % origin, "edge.test")
+        status = wire.status(data)
         if with_level:
             level = re.search(rb"X-Edge-AOP: (\w+)", data)
             return status, level.group(1).decode() if level else None

@@ -27,6 +27,8 @@ import time
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import wire  # tests/fleet/wire.py, beside this file (the edge container mounts that folder)
+
 CONFIG_PATH = sys.argv[1] if len(sys.argv) > 1 else "/fleet/edge.json"
 CERT_DIR = "/tmp/edge-certificates"
 _cache = {"mtime": None, "config": None, "aop": None, "aop_at": 0.0}
@@ -116,25 +118,14 @@ class Edge(BaseHTTPRequestHandler):
             level, pair = client_certificate(cfg, name)
         except OSError as exc:
             return self.reply(530, "edge cannot read the zone's AOP state: %s\n" % exc)
-        present = pair is not None
-        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-        ctx.check_hostname = False
-        ctx.verify_mode = ssl.CERT_NONE
-        if present:
-            ctx.load_cert_chain(*pair)
+        ctx = wire.client_context(pair)
         try:
             raw = socket.create_connection(("127.0.0.1", int(origin["port"])), timeout=10)
         except OSError as exc:
             return self.reply(523, "origin unreachable: %s\n" % exc)
         try:
             with ctx.wrap_socket(raw, server_hostname=name) as tls:
-                tls.sendall(("GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\nCF-Connecting-IP: 127.0.0.1\r\n\r\n" % (path, name)).encode())
-                data = b""
-                while True:
-                    chunk = tls.recv(65536)
-                    if not chunk:
-                        break
-                    data += chunk
+                data = wire.get(tls, path, name, "CF-Connecting-IP: 127.0.0.1\r\n")
         except (ssl.SSLError, ConnectionResetError, BrokenPipeError) as exc:
             return self.reply(525, "SSL handshake with the origin failed: %s\n" % exc)
         except OSError as exc:
@@ -143,7 +134,7 @@ class Edge(BaseHTTPRequestHandler):
             raw.close()
         if not data.startswith(b"HTTP/"):
             return self.reply(525, "origin closed the connection without an answer\n")
-        status = int(data.split(b" ", 2)[1])
+        status = wire.status(data)
         note = "via edge (client certificate: %s)\n" % level
         return self.reply(status, note, {"X-Edge-AOP": level})
 

@@ -14,29 +14,16 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 name="${AOP_EE_BASE_IMAGE_NAME:-originpulls/aop-ee-base}"
 suite=trixie
 packages=python3,python3-pip,ca-certificates
+prefix=ee-base
+# shellcheck source=tests/images/lib.sh
+. "$here/lib.sh"
 
-say() { printf '[ee-base] %s\n' "$*" >&2; }
-die() { printf '[ee-base] ERROR: %s\n' "$*" >&2; exit 1; }
-
-command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1 \
-  || die "no Docker daemon answers; run scripts/ensure-docker.sh first"
+need_docker
 
 hash=$(sha256sum <"$here/build-ee-base-image.sh" | cut -c1-12)
 ref="$name:$hash"
-if docker image inspect "$ref" >/dev/null 2>&1; then
-  say "$ref exists; build skipped"
-  echo "$ref"
-  exit 0
-fi
-
-if ! command -v mmdebstrap >/dev/null 2>&1; then
-  [[ $(id -u) -eq 0 ]] || die "mmdebstrap is missing; install it (apt-get install mmdebstrap) or run as root"
-  say "installing mmdebstrap (apt-get)"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mmdebstrap >/dev/null 2>&1 || {
-    apt-get update -qq >/dev/null
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mmdebstrap >/dev/null
-  } || die "apt-get install mmdebstrap failed"
-fi
+reuse_image "$ref"
+need_mmdebstrap
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -49,5 +36,4 @@ docker import \
   --change 'ENV LANG=C.UTF-8' \
   --change 'CMD ["/bin/bash"]' \
   "$work/rootfs.tar" "$ref" >/dev/null
-say "built $ref in $(( $(date +%s) - start ))s"
-echo "$ref"
+built "$ref" "$start"

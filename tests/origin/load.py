@@ -23,8 +23,10 @@ import subprocess
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:0] = [HERE, os.path.join(os.path.dirname(HERE), "fleet")]  # probe; wire (beside the edge stand-in)
 
+import wire  # noqa: E402
 from probe import request  # noqa: E402
 
 
@@ -32,18 +34,12 @@ def edge_request(address, path, timeout=10.0):
     host, port = address.split(":")
     try:
         with socket.create_connection((host, int(port)), timeout=timeout) as sock:
-            sock.sendall(("GET %s HTTP/1.1\r\nHost: edge.test\r\nConnection: close\r\n\r\n" % path).encode())
-            data = b""
-            while True:
-                chunk = sock.recv(65536)
-                if not chunk:
-                    break
-                data += chunk
+            data = wire.get(sock, path, "edge.test")
     except OSError as exc:
         return "error", str(exc)
     if not data.startswith(b"HTTP/"):
         return "error", "no HTTP answer"
-    return int(data.split(b" ", 2)[1]), data.split(b"\r\n\r\n", 1)[-1].decode(errors="replace").strip()
+    return wire.status(data), data.split(b"\r\n\r\n", 1)[-1].decode(errors="replace").strip()
 
 
 def run(args):

@@ -24,6 +24,11 @@ import sys
 import time
 import uuid
 
+# The plain HTTP/1.1 helpers the edge stand-in uses too live with it (the edge container mounts tests/fleet).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "fleet"))
+
+import wire  # noqa: E402
+
 CASES = ("none", "good", "wrong", "self")
 CERTS = {"good": "client-good", "wrong": "client-wrong", "self": "client-self"}
 VERSIONS = {"1.2": ssl.TLSVersion.TLSv1_2, "1.3": ssl.TLSVersion.TLSv1_3}
@@ -64,34 +69,24 @@ EXPECTED["traefik"] = EXPECTED["caddy"]
 
 def request(port, pki, case, version, sni="origin.test", path=None, timeout=5.0, pair=None):
     """One HTTPS request; returns (status or 'tls', detail). ``pair`` (crt, key) overrides ``case``."""
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE
+    if not pair and case != "none":
+        stem = os.path.join(pki, CERTS[case])
+        pair = (stem + ".crt", stem + ".key")
+    ctx = wire.client_context(pair)
     ctx.minimum_version = ctx.maximum_version = VERSIONS[version]
     ctx.post_handshake_auth = False
-    if pair:
-        ctx.load_cert_chain(*pair)
-    elif case != "none":
-        stem = os.path.join(pki, CERTS[case])
-        ctx.load_cert_chain(stem + ".crt", stem + ".key")
     path = path or "/aop-probe/%s" % uuid.uuid4().hex
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=timeout) as raw:
             with ctx.wrap_socket(raw, server_hostname=sni) as tls:
-                tls.sendall(("GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n" % (path, sni)).encode())
-                data = b""
-                while True:
-                    chunk = tls.recv(65536)
-                    if not chunk:
-                        break
-                    data += chunk
+                data = wire.get(tls, path, sni)
     except (ssl.SSLError, ConnectionResetError, BrokenPipeError) as exc:
         return "tls", str(exc)
     except OSError as exc:  # timeouts, refused: not a TLS verdict
         return "error", str(exc)
     if not data.startswith(b"HTTP/"):
         return "tls", "connection closed without an HTTP response"
-    return int(data.split(b" ", 2)[1]), data.split(b"\r\n", 1)[0].decode()
+    return wire.status(data), data.split(b"\r\n", 1)[0].decode()
 
 
 def _load_log_parser():
