@@ -3,7 +3,7 @@
     python tests/benchmarks/fleet_extrapolate.py BENCH_JSON [--origins 1000,10000] [--slices 1,10,50] [--forks 10,50]
 
 BENCH_JSON is fleet_bench.py --json (make bench-fleet writes .cache/bench-fleet.json). Prints the reStructuredText
-table of docs/docsite/rst/guide_scale.rst. The model, from the measured sizes (least squares, seconds = fixed +
+tables of docs/docsite/rst/guide_scale.rst: the measurements, then the extrapolation. The model, from the measured sizes (least squares, seconds = fixed +
 per_origin * N, forks as measured):
   per-origin work of the sliced phases  = enable_aop's (e) per-origin cost + 3 more preflights ((f) per origin:
                                           the re-run is a preflight and a summary), spread over the slices
@@ -60,6 +60,15 @@ def main():
     with open(args.bench_json) as fh:
         data = json.load(fh)
     measured_forks, e, f = model(data)
+    print(".. list-table::\n   :header-rows: 1\n")
+    print("   * - origins\n     - ping floor\n     - stage, changed\n     - stage, idempotent\n     - enable_aop\n     - enable_aop re-run")
+    for d in data:
+        floor = d["runs"]["a"]["seconds"]
+        cells = ["%.0f s" % floor] + [
+            "%.1fx (%.2f s/origin)" % (d["runs"][k]["seconds"] / floor, d["runs"][k]["seconds"] / d["size"]) for k in ("c", "d", "e", "f")
+        ]
+        print("   * - %d\n%s" % (d["size"], "\n".join("     - " + c for c in cells)))
+    print()
     print(".. measured: sizes %s, forks %d" % (", ".join(str(d["size"]) for d in data), measured_forks))
     print(".. enable_aop (e): %.1f s + %.3f s/origin; re-run (f): %.1f s + %.3f s/origin\n" % (e[0], e[1], f[0], f[1]))
     print(".. list-table::\n   :header-rows: 1\n")
