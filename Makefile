@@ -1,5 +1,5 @@
 # originpulls.aop — developer entry points. Every target installs what it needs.
-.PHONY: test quick lint sanity unit integration docs molecule compat images demo demo-enable demo-disable demo-audit demo-down bench bench-audit clean help
+.PHONY: test quick lint sanity unit integration docs molecule compat images demo demo-enable demo-disable demo-audit demo-down bench bench-fleet bench-audit clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' Makefile | sed 's/:.*## /\t/'
@@ -51,6 +51,9 @@ demo-down:  ## stop the demo fleet
 
 bench:  ## benchmark ratios on a fleet of Docker origins (N=8; BENCH_ORIGINS=24 for more)
 	bash scripts/bench.sh
+
+bench-fleet:  ## how cost grows with the fleet: 8, 24, 48 nginx origins (BENCH_SIZES), ratios to the ping floor and PASS/FAIL verdicts; one run, not in CI
+	BENCH_SIZES=$${BENCH_SIZES:-8,24,48} bash scripts/bench.sh
 
 bench-audit:  ## audit_aop against an idempotent enable_aop on the 7-origin demo fleet (starts it if needed), one run
 	bash scripts/bench-audit.sh

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Benchmark ratios on a fleet of Docker origins (tests/benchmarks/fleet_bench.py); BENCH_ORIGINS=24 for more.
+# BENCH_SIZES=8,24,48 (make bench-fleet): the scale benchmark, sizes in one run. Containers: $AOP_FLEET-nginx-NN.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$here"
@@ -10,4 +11,7 @@ bash scripts/ensure-docker.sh
 AOP_ORIGIN_IMAGE=$(bash tests/images/build-origin-image.sh)
 export AOP_ORIGIN_IMAGE
 "$venv/bin/python" tests/benchmarks/api_budget.py
-exec "$venv/bin/python" tests/benchmarks/fleet_bench.py --origins "${BENCH_ORIGINS:-8}"
+if [[ -n "${BENCH_SIZES:-}" ]]; then
+  exec "$venv/bin/python" tests/benchmarks/fleet_bench.py --sizes "$BENCH_SIZES" --json "$here/.cache/bench-fleet.json"
+fi
+exec "$venv/bin/python" tests/benchmarks/fleet_bench.py --origins "${BENCH_ORIGINS:-8}" --minimal

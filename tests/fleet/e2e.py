@@ -6,6 +6,7 @@
     python tests/fleet/e2e.py disable --state DIR                     disable_aop under load (the demo's second command)
     python tests/fleet/e2e.py zone    --state DIR                     zone-level AOP: enable, rotate, disable under load
     python tests/fleet/e2e.py audit   --state DIR                     exposure audit: two zones' DNS on the fleet, findings, then clean
+    python tests/fleet/e2e.py phases  --state DIR                     the AWX workflow's phases as separate runs on --limit slices (relaxed fleet)
     python tests/fleet/e2e.py audit-run --state DIR                   run audit_aop once on the fleet as it is (the demo, the benchmark)
     python tests/fleet/e2e.py down    --state DIR                     stop the emulator and any load generator
 
@@ -591,6 +592,56 @@ def step_zone_level(fleet):
     zone_level(fleet)
 
 
+def phases(fleet):
+    """The AWX workflow's phases (playbooks/enable_aop_phase.yml) as separate runs, per-origin ones on two --limit
+    slices: out of order they refuse; in order they compose into enable_aop. Starts and ends relaxed (global off)."""
+    origins = list(fleet.info["origins"])
+    slices = [origins[0::2], origins[1::2]]
+    check(fleet.tls_client_auth() == "off" and set(fleet.stages().values()) == {"optional"}, "relaxed fleet: Cloudflare off, every origin at optional")
+    print("the workflow's phases as separate runs, per-origin phases on %d slices (%s), under load through the edge" % (len(slices), slices))
+
+    def run(phase, part=None, expect_ok=True):
+        limit = ["--limit", ",".join(slices[part] + ["localhost"])] if part is not None else []
+        # A phase's gate counts the pulls since its own start (nothing from before the job): give them time to arrive.
+        limit += ["-e", "rollout_gate_timeout=180"]
+        label = "phase-%s%s" % (phase, "" if part is None else "-%d" % (part + 1))
+        return fleet.playbook("enable_aop_phase.yml", "-e", "rollout_phase=%s" % phase, *limit, expect_ok=expect_ok, label=label)
+
+    fleet.load_start("load-phases.json")
+    time.sleep(1)
+    try:
+        out = run("require", 0, expect_ok=False)
+        check("phase require: Cloudflare does not present" in out, "require before the cloudflare phase is refused with its reason")
+        check(set(fleet.stages().values()) == {"optional"}, "no origin enforces")
+        for part in range(len(slices)):
+            run("optional", part)
+        run("cloudflare")
+        check(fleet.tls_client_auth() == "on", "the cloudflare phase switched tls_client_auth on")
+        for part in range(len(slices)):
+            run("gate", part)
+        run("require", 0)
+        stages = fleet.stages()
+        check(
+            {stages[o] for o in slices[0]} == {"require"} and {stages[o] for o in slices[1]} == {"optional"},
+            "the first slice requires, the second is still at optional: %s" % stages,
+        )
+        out = run("proof", 1, expect_ok=False)
+        check("is at stage optional, not require" in out, "proof on a slice not yet at require is refused")
+        run("require", 1)
+        run("proof")
+    finally:
+        fleet.load_stop("load-phases.json")
+    check(set(fleet.stages().values()) == {"require"}, "every origin at require after the phases")
+    for origin in origins:
+        check(fleet.direct(origin, "none") in ("tls", 400), "%s refuses a direct request without a certificate" % origin)
+        check(fleet.through_edge(origin) == 200, "%s serves through the edge" % origin)
+    disable(fleet)
+
+
+def step_phases(fleet):
+    phases(fleet)
+
+
 VERIFY_STEPS = [
     step_safety_enforced,
     step_safety_relaxed,
@@ -604,6 +655,7 @@ VERIFY_STEPS = [
     step_gate_not_met,
     step_unreachable_mid_rollout,
     step_relax_again,
+    step_phases,
     step_zone_level,
 ]
 
@@ -1363,6 +1415,7 @@ def main(argv=None):
             "disable",
             "zone",
             "hostname",
+            "phases",
             "down",
             "_pause-when-require",
         ],
@@ -1399,6 +1452,8 @@ def main(argv=None):
         zone_level(fleet)
     elif args.command == "hostname":
         hostname_level(fleet)
+    elif args.command == "phases":
+        phases(fleet)
     elif args.command == "down":
         down(fleet)
     else:
