@@ -245,6 +245,7 @@ def assemble(dns, origins, zones, cas, probes, probe_targets=None):
             if stage in ("optional", "require") and wrong.get("result") == "served":
                 drift.append("stage file says %s, but %s was served with a wrong-CA certificate" % (stage, hostname))
         # Would Cloudflare's pulls be refused? (the origin does not trust what its hostnames' level presents)
+        pulls_refused = {}
         if stage in ("optional", "require") and trusted:
             needs = (
                 ("global", global_fps, "Cloudflare's global certificate"),
@@ -254,10 +255,12 @@ def assemble(dns, origins, zones, cas, probes, probe_targets=None):
             for level, need, what in needs:
                 hit = sorted(h for h, lv in levels.get(address, []) if lv == level)
                 if hit and need and not (need & set(trusted)):
+                    trusts = trusted_ca["subject"] if trusted_ca else "another CA"
                     problems.append(
-                        "at %s it trusts %s, not the CA of %s presented for %s: Cloudflare's pulls are refused"
-                        % (stage, trusted_ca["subject"] if trusted_ca else "another CA", what, ", ".join(hit))
+                        "at %s it trusts %s, not the CA of %s presented for %s: Cloudflare's pulls are refused" % (stage, trusts, what, ", ".join(hit))
                     )
+                    for h in hit:
+                        pulls_refused[h] = "at %s it trusts %s, not the CA of %s presented for this hostname" % (stage, trusts, what)
         entry = {
             "address": address,
             "host": o.get("host"),
@@ -271,6 +274,8 @@ def assemble(dns, origins, zones, cas, probes, probe_targets=None):
             entry["drift_evidence"] = drift
         if problems:
             entry["problems"] = problems
+        if pulls_refused:
+            entry["pulls_refused"] = pulls_refused
         f_origins.append(entry)
 
     f_probes = []

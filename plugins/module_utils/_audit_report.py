@@ -29,7 +29,9 @@ Findings (what the audit collected; the input of ``build_report``)::
         "drift": false,                                  # managed lines differ from what the last run applied
         "in_inventory": true,                            # false: found in DNS, not in the operator's inventory
         "problems": [],                                  # optional: findings in words that fail the audit
-      }],                                                # (e.g. it does not trust what Cloudflare presents)
+                                                         # (e.g. it does not trust what Cloudflare presents)
+        "pulls_refused": {"www.example.com": "..."},     # optional: hostname -> why this origin refuses
+      }],                                                # Cloudflare's own pulls for it (the CA it trusts)
       "probes": [{                                       # direct requests around Cloudflare, SNI = hostname
         "hostname": "www.example.com", "origin": "192.0.2.10",
         "no_certificate": {"result": "refused",          # served | refused | unreachable
@@ -44,12 +46,15 @@ Cell state, per (zone, hostname, origin address) the hostname resolves to:
 
 - ``exposed``   a direct request was served (without a client certificate or with a wrong-CA one);
 - ``unknown``   nothing was served, but a request is missing or the origin was unreachable;
+- ``broken``    both requests refused, and so are Cloudflare's own pulls: the hostname has no AOP level in force
+                (``none``: Cloudflare presents no client certificate, e.g. its per-hostname binding is disabled),
+                or the origin trusts another CA than the one of the certificate presented for the hostname
+                (the origin's ``pulls_refused``). Not exposed, but not served through Cloudflare either;
 - ``expiring``  both requests refused, and a certificate that this cell depends on (the origin's trusted CA,
                 the certificates presented at the hostname's level) expires within the warning days;
-- ``protected`` both requests refused, nothing expiring.
+- ``protected`` both requests refused, Cloudflare's pulls are sent a certificate the origin trusts, nothing expiring.
 
-Besides the cells, the audit fails when a proxied hostname has no AOP level in force (``none``: Cloudflare
-presents no client certificate for it, e.g. its per-hostname binding is disabled) or an origin has
+Besides the cells, the audit fails when a proxied hostname has no AOP level in force or an origin has
 ``problems`` (each named in the notices).
 """
 
@@ -57,11 +62,12 @@ from __future__ import annotations
 
 import json
 
-STATES = ("protected", "exposed", "unknown", "expiring")
+STATES = ("protected", "exposed", "broken", "unknown", "expiring")
 PROBES = (("no_certificate", "without a client certificate"), ("wrong_ca", "with a wrong-CA certificate"))
 RESULTS = ("served", "refused", "unreachable")
 SCHEMA_VERSION = 1
 NO_AOP = "no AOP in force for this hostname: Cloudflare presents no client certificate, so this origin refuses Cloudflare's pulls too"
+PULLS_REFUSED = "Cloudflare's pulls are refused: "
 
 
 class FindingsError(ValueError):
@@ -127,6 +133,12 @@ def judge_cell(hostname, level, origin, probe, certificates, warning_days):
         return "unknown", missing
     if origin is None:
         reasons.append("origin not described in the findings")
+    broken = []
+    if level == "none":
+        broken.append(NO_AOP)
+    refused = {k.lower().rstrip("."): v for k, v in ((origin or {}).get("pulls_refused") or {}).items()}.get(hostname.lower().rstrip("."))
+    if refused:
+        broken.append(PULLS_REFUSED + refused)
     expiring = []
     ca = (origin or {}).get("trusted_ca") or {}
     days = ca.get("days_to_expiry")
@@ -136,10 +148,10 @@ def judge_cell(hostname, level, origin, probe, certificates, warning_days):
         d = cert.get("days_to_expiry")
         if d is not None and d <= warning_days and _cert_applies(cert, hostname, level):
             expiring.append("%s certificate %s %s" % (cert["level"], cert.get("name", ""), expiry_text(d)))
-    if level == "none":
-        reasons.insert(0, NO_AOP)
+    if broken:
+        return "broken", broken + ["refused without a client certificate and with a wrong-CA certificate"] + expiring + reasons
     if expiring:
-        return "expiring", expiring + reasons[:1] * (level == "none")
+        return "expiring", expiring + reasons
     return "protected", ["refused without a client certificate and with a wrong-CA certificate"] + reasons
 
 
@@ -159,6 +171,7 @@ def _check_findings(findings):
         _require(isinstance(origin, dict) and origin.get("address"), "origins[%d]: an origin needs an address" % i)
         _days((origin.get("trusted_ca") or {}).get("days_to_expiry"), "origins[%d].trusted_ca" % i)
         _require(isinstance(origin.get("problems") or [], list), "origins[%d].problems must be a list of strings" % i)
+        _require(isinstance(origin.get("pulls_refused") or {}, dict), "origins[%d].pulls_refused must map hostname to a reason" % i)
     for i, probe in enumerate(findings.get("probes", [])):
         _require(isinstance(probe, dict) and probe.get("hostname") and probe.get("origin"), "probes[%d]: needs hostname and origin" % i)
         for key, _label in PROBES:
@@ -238,6 +251,8 @@ def build_report(findings, warning_days=30, generated_at=None, title="Authentica
     reasons = []
     if summary["exposed"]:
         reasons.append("%d hostname/origin pair(s) exposed" % summary["exposed"])
+    if summary["broken"]:
+        reasons.append("%d hostname/origin pair(s) broken: the origin refuses Cloudflare's own pulls" % summary["broken"])
     if expiring_certs:
         reasons.append("a certificate expires within %d days" % warning_days)
     if no_aop:
@@ -289,7 +304,7 @@ def summary_table(report):
     lines = ["  ".join(str(v).ljust(widths[i]) for i, v in enumerate(r)).rstrip() for r in [head, *rows]]
     lines.insert(1, "  ".join("-" * w for w in widths))
     s = report["summary"]
-    lines.append("%d protected, %d exposed, %d unknown, %d expiring" % (s["protected"], s["exposed"], s["unknown"], s["expiring"]))
+    lines.append("%d protected, %d exposed, %d broken, %d unknown, %d expiring" % (s["protected"], s["exposed"], s["broken"], s["unknown"], s["expiring"]))
     lines.extend("note: " + n for n in report["notices"])
     return lines
 

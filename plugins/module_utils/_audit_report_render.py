@@ -7,7 +7,8 @@ same bytes). Pure functions, nothing from Ansible. PRIVATE to the collection.
 
 JUnit XML: one ``testsuite`` per zone, one ``testcase`` per hostname x origin address
 (``classname`` = the zone with dots as underscores, since Jenkins splits class names at dots;
-``name`` = ``<hostname> via <origin>``). ``exposed`` is a ``failure`` (type ``exposed``), ``expiring``
+``name`` = ``<hostname> via <origin>``). ``exposed`` is a ``failure`` (type ``exposed``), ``broken`` a
+``failure`` (type ``broken``: the origin refuses Cloudflare's own pulls, the reason in the message), ``expiring``
 a ``failure`` (type ``expiring``) with the certificate and its days in the message, ``unknown`` is
 ``skipped`` with the reason as its message (shown, not red: the JUnit verdict then fails exactly when the
 audit fails), ``protected`` passes. Each testcase's ``system-out`` holds the evidence of both requests.
@@ -25,8 +26,16 @@ _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 # Cell colours (also the colours the browser test looks for) and the text label that goes with each,
 # so that the state never depends on colour alone.
-COLOURS = {"protected": "#1a7f37", "exposed": "#cf222e", "unknown": "#8c959f", "expiring": "#f2a000"}
-LABELS = {"protected": "\u2714 PROTECTED", "exposed": "\u2716 EXPOSED", "unknown": "? UNKNOWN", "expiring": "\u26a0 EXPIRING"}
+COLOURS = {"protected": "#1a7f37", "exposed": "#cf222e", "broken": "#8250df", "unknown": "#8c959f", "expiring": "#f2a000"}
+LABELS = {"protected": "\u2714 PROTECTED", "exposed": "\u2716 EXPOSED", "broken": "\u2298 BROKEN", "unknown": "? UNKNOWN", "expiring": "\u26a0 EXPIRING"}
+# What each state means, in the legend (and as its tooltip).
+MEANINGS = {
+    "protected": "direct requests refused, Cloudflare's pulls carry a certificate the origin trusts",
+    "exposed": "a direct request around Cloudflare was served",
+    "broken": "direct requests refused, and Cloudflare's own pulls too (no AOP in force for the hostname, or the origin trusts another CA)",
+    "unknown": "not probed, or the origin was unreachable",
+    "expiring": "protected, but a certificate it depends on expires soon",
+}
 CELL_WIDTH = 168
 CELL_HEIGHT = 48
 
@@ -58,7 +67,7 @@ def to_junit(report):
                 name = "%s via %s" % (h["name"], cell["origin"])
                 body = []
                 message = "%s: %s" % (name, "; ".join(cell["reasons"]))
-                if cell["state"] in ("exposed", "expiring"):
+                if cell["state"] in ("exposed", "broken", "expiring"):
                     counts["failures"] += 1
                     body.append("      <failure type=%s message=%s>%s</failure>" % (_attr(cell["state"]), _attr(message), escape(_x(message), quote=False)))
                 elif cell["state"] == "unknown":
@@ -186,7 +195,10 @@ def to_html(report):
         "<h1>%s</h1>" % _e(report["title"]),
         '<p class="meta"><span id="verdict">%s</span>%s</p>'
         % (_e(verdict), "<span>generated at %s</span>" % _e(report["generated_at"]) if report.get("generated_at") else ""),
-        '<p class="meta legend">' + "".join('<span><span class="chip s-%s"></span>%s: %d</span>' % (st, _e(LABELS[st]), s[st]) for st in STATES) + "</p>",
+        '<p class="meta legend">'
+        + "".join('<span title=%s><span class="chip s-%s"></span>%s: %d</span>' % (quoteattr(MEANINGS[st]), st, _e(LABELS[st]), s[st]) for st in STATES)
+        + "</p>",
+        '<p class="meta small">' + "; ".join("%s: %s" % (_e(st), _e(MEANINGS[st])) for st in STATES) + "</p>",
     ]
     parts.extend(_zone_html(z, origins) for z in report["zones"])
     if report["notices"]:

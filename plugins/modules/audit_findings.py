@@ -22,7 +22,9 @@ description:
     C(originpulls.aop.tls_probe) answered), returns RV(findings) for C(originpulls.aop.audit_report). An origin
     whose stage file says C(require) but that served a request without a certificate (or C(optional)/C(require)
     and served a wrong-CA certificate) has drifted. An origin at C(optional) or C(require) that does not trust the
-    CA of what Cloudflare presents for its hostnames (O(cas)), or that could not be observed, has a problem.
+    CA of what Cloudflare presents for its hostnames (O(cas)), or that could not be observed, has a problem; the
+    hostnames whose pulls it refuses that way are its C(pulls_refused) (hostname to why), which
+    C(originpulls.aop.audit_report) shows as C(broken) cells.
 author: originpulls.aop maintainers (@originpulls)
 extends_documentation_fragment:
   - originpulls.aop._attributes.info_module

@@ -13,11 +13,14 @@ description:
     reports people and CI systems read. Runs on the controller (delegate it to C(localhost)); talks to no API.
   - "A cell is C(exposed) when a direct request to the origin (SNI = the hostname) was served without a client
     certificate or with a certificate from a CA nobody trusts; C(unknown) when nothing was served but a request
-    is missing or the origin was unreachable; C(expiring) when both were refused but a certificate it depends on
+    is missing or the origin was unreachable; C(broken) when both were refused but Cloudflare's own pulls are
+    refused too (the hostname has no AOP in force - level C(none), e.g. its per-hostname binding disabled - or the
+    origin's C(pulls_refused) names the hostname: it trusts another CA than the one of what Cloudflare presents);
+    C(expiring) when both were refused but a certificate it depends on
     (the origin's trusted CA, or the certificates presented at the hostname's AOP level) expires within
     O(expiry_warning_days); C(protected) otherwise."
   - The JSON report holds everything (schema_version 1). The JUnit XML has one C(testsuite) per zone and one
-    C(testcase) per hostname x origin; C(exposed) and C(expiring) are failures (types C(exposed), C(expiring)),
+    C(testcase) per hostname x origin; C(exposed), C(broken) and C(expiring) are failures (types C(exposed), C(broken), C(expiring)),
     C(unknown) is skipped with its reason as the message (shown, but the JUnit verdict fails exactly when this
     module does); the evidence is in each testcase's C(system-out). The HTML page is self-contained (inline CSS,
     no script, no external asset) - per zone its id, SSL/TLS mode and certificates, then a matrix of hostnames x
@@ -34,7 +37,8 @@ options:
     description:
       - What the audit collected, a dict with C(zones) (name, id, ssl_mode, hostnames - hostname to C(level) and
         C(origins) - and certificates with C(days_to_expiry)), C(origins) (address, host, server, stage,
-        trusted_ca with C(days_to_expiry), drift, in_inventory) and C(probes) (hostname, origin, and the results
+        trusted_ca with C(days_to_expiry), drift, in_inventory, and optionally problems and C(pulls_refused) - hostname
+        to why the origin refuses Cloudflare's pulls for it) and C(probes) (hostname, origin, and the results
         C(no_certificate) and C(wrong_ca), each with C(result) V(served), V(refused) or V(unreachable), and
         C(http_status), C(tls_alert), C(detail)).
     type: dict
@@ -96,10 +100,10 @@ summary:
   description: Counts of hostname x origin cells per state, the total, and whether (and why) there are findings.
   returned: always
   type: dict
-  sample: {protected: 5, exposed: 1, unknown: 0, expiring: 1, cells: 7, failed: true,
+  sample: {protected: 5, exposed: 1, broken: 0, unknown: 0, expiring: 1, cells: 7, failed: true,
            reasons: ["1 hostname/origin pair(s) exposed", "a certificate expires within 30 days"]}
 findings:
-  description: Whether there are findings (a cell exposed or a certificate expiring), whatever O(fail_on_findings).
+  description: Whether there are findings (a cell exposed or broken, a certificate expiring, an origin's problems), whatever O(fail_on_findings).
   returned: always
   type: bool
 paths:

@@ -726,20 +726,21 @@ def audit_setup(fleet):
 
 
 def audit_binding(fleet, enabled):
-    """api.origin.test bound to a per-hostname certificate, disabled (enabled=False: Cloudflare presents it
-    nothing), or the binding and the certificate removed (enabled=None)."""
+    """origin.test (zone origin.test, served by the HAProxy, Caddy and Traefik origins) bound to a per-hostname
+    certificate, disabled (enabled=False: Cloudflare presents it nothing), or the binding and the certificate
+    removed (enabled=None). The edge stand-in presents by zone example.com: the load through it is not affected."""
     zid = next(k for k, z in fleet.emulator("GET", "/state").items() if z["name"] == AUDIT_ZONE2)
     base = "/zones/%s/origin_tls_client_auth/hostnames" % zid
     if enabled is None:
         cert_id = open(fleet.path("audit-binding")).read().strip()
-        cloudflare_call(fleet, "PUT", base, {"config": [{"hostname": "api." + AUDIT_ZONE2, "cert_id": cert_id, "enabled": None}]})
+        cloudflare_call(fleet, "PUT", base, {"config": [{"hostname": AUDIT_ZONE2, "cert_id": cert_id, "enabled": None}]})
         cloudflare_call(fleet, "DELETE", base + "/certificates/" + cert_id)
         return
     with open(os.path.join(fleet.pki, "client-good.crt")) as fh, open(os.path.join(fleet.pki, "client-good.key")) as kh:
         cert = cloudflare_call(fleet, "POST", base + "/certificates", {"certificate": fh.read(), "private_key": kh.read()})
     with open(fleet.path("audit-binding"), "w") as fh:
         fh.write(cert["id"])
-    cloudflare_call(fleet, "PUT", base, {"config": [{"hostname": "api." + AUDIT_ZONE2, "cert_id": cert["id"], "enabled": enabled}]})
+    cloudflare_call(fleet, "PUT", base, {"config": [{"hostname": AUDIT_ZONE2, "cert_id": cert["id"], "enabled": enabled}]})
 
 
 def cloudflare_call(fleet, method, path, body=None):
@@ -810,28 +811,69 @@ def audit_stage(fleet, changes):
     fleet.playbook(book, label="audit-stage-" + "-".join(sorted({c["stage"] for c in changes.values()})))
 
 
-def audit(fleet):
-    """The exposure audit on the fleet converge left enforcing (enable_aop on the full fleet): clean, and --check gives
-    the same bytes; then perturbed, every finding named; then put right again with the origin role."""
-    print("exposure audit of the enforced fleet: two zones' proxied records on it, the full inventory -> clean")
-    addr, by_server = audit_setup(fleet)
-    report, out, writes, took = audit_run(fleet, "clean")
-    print("  clean audit: %.0fs" % took)
-    check(report["summary"]["failed"] is False and report["notices"] == [], "clean: %s %s" % (report["summary"], report["notices"]))
-    check(set(c["state"] for c in audit_cells(report).values()) == {"protected"}, "every hostname x origin protected (%d)" % report["summary"]["cells"])
-    check(writes == [], "no API write")
-    with open(fleet.path("audit-clean/aop-audit.json"), "rb") as fh:
-        first = fh.read()
-    _report, out, writes, took = audit_run(fleet, "clean", "audit-fleet.yml", "--check")
-    print("  clean audit --check: %.0fs" % took)
-    with open(fleet.path("audit-clean/aop-audit.json"), "rb") as fh:
-        check(fh.read() == first, "--check gives the same report, byte for byte")
-    changed = [int(n) for n in re.findall(r"changed=(\d+)", out)]
-    check(bool(changed) and sum(changed) == 0 and writes == [], "and changes nothing (changed=%s, no API write)" % changed)
+def audit_junit_states(out_dir):
+    """(hostname, origin) -> state, as the JUnit XML of an audit says it (failure type, skipped, or passed)."""
+    import xml.etree.ElementTree as ET
 
+    states = {}
+    for case in ET.parse(os.path.join(out_dir, "aop-audit.junit.xml")).getroot().iter("testcase"):
+        failure, skipped = case.find("failure"), case.find("skipped")
+        hostname, origin = case.get("name").split(" via ")
+        states[(hostname, origin)] = failure.get("type") if failure is not None else "unknown" if skipped is not None else "protected"
+    return states
+
+
+def audit_html_states(out_dir):
+    """(hostname, origin) -> state, as the HTML report's matrix cells carry it."""
+    with open(os.path.join(out_dir, "aop-audit.html")) as fh:
+        page = fh.read()
+    cells = re.findall(r'<td class="cell s-(\w+)" data-state="(\w+)" data-hostname="([^"]+)" data-origin="([^"]+)"', page)
+    return {(h, o): state for cls, state, h, o in cells if cls == state}
+
+
+def audit_enable(fleet, broken):
+    """enable_aop on the full fleet (fleet.yml: every origin, the one only in DNS for the audit included) under load,
+    with enable()'s checks - except that ``broken`` (at require trusting another CA) refuses Cloudflare's pulls until
+    enable_aop re-stages it: its pulls, and only its, may fail, and only with that refusal (unknown CA)."""
+    fleet.load_start("load-audit-enable.json")
+    time.sleep(1)
+    report = fleet.path("report-audit-enable.json")
+    try:
+        fleet.playbook("enable_aop.yml", "-e", "rollout_report_path=%s" % report, label="audit-enable")
+    finally:
+        summary = fleet.load_stop("load-audit-enable.json", expect_down=broken)
+    check(
+        all("/%s/" % broken in e["target"] and "UNKNOWN_CA" in str(e["detail"]) for e in summary["errors"]),
+        "the only failed pulls were %s's refusal of Cloudflare's certificate (unknown CA) before enable_aop re-staged it (%d)" % (broken, summary["failures"]),
+    )
+    with open(report) as fh:
+        rep = json.load(fh)
+    check(
+        rep["level"] == "global"
+        and rep["cloudflare"]["tls_client_auth"] == "on"
+        and set(rep["origins"]) == set(fleet.info["origins"])
+        and all(o["stage"] == "require" and o["direct_request"]["refused"] for o in rep["origins"].values()),
+        "the JSON run report says every origin requires and refused the direct request, Cloudflare on",
+    )
+    check(set(fleet.stages().values()) == {"require"}, "every origin is at require: %s" % fleet.stages())
+    for origin in fleet.info["origins"]:
+        for case in ("none", "wrong"):
+            outcome = fleet.direct(origin, case)
+            check(outcome in ("tls", 400), "%s refuses a direct request with %s certificate (%s)" % (origin, case, outcome))
+        check(fleet.through_edge(origin) == 200, "%s serves through the edge" % origin)
+
+
+def audit(fleet):
+    """The exposure audit on the fleet converge left enforcing (enable_aop on the full fleet), with an operator's
+    mistakes in it: every finding named, each cell in its state. enable_aop refuses the hostname whose binding is
+    disabled; once the operator removed that binding, enable_aop on the full fleet (under load, with enable()'s
+    checks) puts the rest right, and the audit is clean, --check giving the same bytes."""
+    print("exposure audit: two zones' proxied records on the enforced fleet")
+    addr, by_server = audit_setup(fleet)
     print("one origin at optional, one at require with another CA, one in DNS only, one hostname's binding disabled")
     audit_binding(fleet, False)
-    loose, wrong_ca, left_out, bound = by_server["nginx"][1], by_server["apache"][1], by_server["traefik"][0], by_server["haproxy"][0]
+    loose, wrong_ca, left_out = by_server["nginx"][1], by_server["apache"][1], by_server["traefik"][0]
+    unbound = by_server["haproxy"] + by_server["caddy"] + by_server["traefik"]  # the origins of origin.test
     audit_stage(
         fleet,
         {
@@ -850,6 +892,24 @@ def audit(fleet):
     )
     exposed = sorted(k for k, c in cells.items() if c["state"] == "exposed")
     check(exposed == [("shop.example.com", addr[loose])], "nothing else is exposed: %s" % exposed)
+    static = cells[("static.example.com", addr[wrong_ca])]
+    check(
+        static["state"] == "broken" and static["reasons"][0].startswith("Cloudflare's pulls are refused: at require it trusts"),
+        "static.example.com via %s (%s, at require with another CA) is broken: %s" % (addr[wrong_ca], wrong_ca, static["reasons"][0]),
+    )
+    for o in unbound:
+        cell = cells[(AUDIT_ZONE2, addr[o])]
+        check(
+            cell["state"] == "broken" and cell["reasons"][0].startswith("no AOP in force for this hostname"),
+            "%s via %s (%s, binding disabled) is broken: %s" % (AUDIT_ZONE2, addr[o], o, cell["reasons"][0]),
+        )
+    broken = sorted(k for k, c in cells.items() if c["state"] == "broken")
+    check(broken == sorted([("static.example.com", addr[wrong_ca])] + [(AUDIT_ZONE2, addr[o]) for o in unbound]), "nothing else is broken: %s" % broken)
+    check({c["state"] for k, c in cells.items() if k not in exposed + broken} == {"protected"}, "every other cell is protected")
+    out_dir = fleet.path("audit-findings")
+    junit, html = audit_junit_states(out_dir), audit_html_states(out_dir)
+    json_states = {k: c["state"] for k, c in cells.items()}
+    check(junit == json_states and html == json_states, "the JUnit XML and the HTML cells say the same as the JSON (%d cells)" % len(json_states))
     notices = report["notices"]
     check(
         any(n.startswith("origin %s is in DNS but not in the operator's inventory" % addr[left_out]) for n in notices),
@@ -858,36 +918,51 @@ def audit(fleet):
     wrong = [n for n in notices if n.startswith("origin %s (%s): at require it trusts" % (addr[wrong_ca], wrong_ca))]
     check(len(wrong) == 1 and "presented for static.example.com" in wrong[0], "%s at require with the wrong CA is named: %s" % (wrong_ca, wrong))
     check(
-        any(n.startswith("hostname api.%s (zone %s): no AOP in force" % (AUDIT_ZONE2, AUDIT_ZONE2)) for n in notices),
-        "api.%s (binding disabled) is named" % AUDIT_ZONE2,
+        any(n.startswith("hostname %s (zone %s): no AOP in force" % (AUDIT_ZONE2, AUDIT_ZONE2)) for n in notices),
+        "%s (binding disabled) is named" % AUDIT_ZONE2,
     )
-    check(cells[("api.%s" % AUDIT_ZONE2, addr[bound])]["reasons"][1].startswith("no AOP in force"), "its cell says why")
     check("203.0.113.10" not in json.dumps(report) and ("dev.%s" % AUDIT_ZONE2) not in json.dumps(report), "DNS-only records are not audited")
     reasons = report["summary"]["reasons"]
     check(
         reasons
         == [
             "1 hostname/origin pair(s) exposed",
-            "1 proxied hostname(s) without AOP in force: api.%s" % AUDIT_ZONE2,
+            "%d hostname/origin pair(s) broken: the origin refuses Cloudflare's own pulls" % len(broken),
+            "1 proxied hostname(s) without AOP in force: %s" % AUDIT_ZONE2,
             "1 origin(s) with problems: %s" % addr[wrong_ca],
         ],
         "the run failed for exactly these reasons: %s" % reasons,
     )
     check("exposure audit: 1 hostname/origin pair(s) exposed" in out and "shop.example.com" in out, "the run's output names them (summary table)")
     check(writes == [] and fleet.stages() == stages, "the audit wrote nothing to Cloudflare and changed no origin")
-    for name in ("aop-audit.junit.xml", "aop-audit.html"):
-        check(os.path.getsize(os.path.join(fleet.path("audit-findings"), name)) > 0, "%s written" % name)
 
-    print("put right again for the checks that follow: the binding removed, both origins back at require with Cloudflare's CA")
+    print("enable_aop for zone %s on the full fleet: refused before any change, naming the disabled binding" % AUDIT_ZONE2)
+    before = len(fleet.emulator("GET", "/log"))
+    out = fleet.playbook("enable_aop.yml", "-e", "rollout_zone=" + AUDIT_ZONE2, expect_ok=False, label="audit-enable-disabled-binding")
+    check("disabled per-hostname binding for %s" % AUDIT_ZONE2 in out and "Nothing was changed" in out, "refused, naming %s" % AUDIT_ZONE2)
+    check(
+        [e for e in fleet.emulator("GET", "/log")[before:] if e["method"] != "GET"] == [] and fleet.stages() == stages,
+        "no API write, no origin changed",
+    )
+
+    print("the operator removes the disabled binding; enable_aop on the full fleet under load puts the origins right")
     audit_binding(fleet, None)
-    # With the origin role directly: an enable_aop here (which now re-stages an origin at require that trusts
-    # another CA) costs a rollout's time under load; converge's enable_aop already proved the clean state.
-    ca = os.path.join(fleet.pki, "cf-test-ca.crt")
-    audit_stage(fleet, {loose: {"stage": "require", "ca": ca}, wrong_ca: {"stage": "require", "ca": ca}})
-    check(fleet.tls_client_auth() == "on" and set(fleet.stages().values()) == {"require"}, "every origin at require: %s" % fleet.stages())
-    for origin in (loose, wrong_ca):
-        check(fleet.direct(origin, "none") in ("tls", 400), "%s refuses a direct request without a certificate again" % origin)
-        check(fleet.through_edge(origin) == 200, "%s serves through the edge again (it trusts Cloudflare's CA)" % origin)
+    audit_enable(fleet, wrong_ca)
+
+    print("exposure audit of the fleet after enable_aop, with the full inventory -> clean")
+    report, out, writes, took = audit_run(fleet, "clean")
+    print("  clean audit: %.0fs" % took)
+    check(report["summary"]["failed"] is False and report["notices"] == [], "clean: %s %s" % (report["summary"], report["notices"]))
+    check(set(c["state"] for c in audit_cells(report).values()) == {"protected"}, "every hostname x origin protected (%d)" % report["summary"]["cells"])
+    check(writes == [], "no API write")
+    with open(fleet.path("audit-clean/aop-audit.json"), "rb") as fh:
+        first = fh.read()
+    _report, out, writes, took = audit_run(fleet, "clean", "audit-fleet.yml", "--check")
+    print("  clean audit --check: %.0fs" % took)
+    with open(fleet.path("audit-clean/aop-audit.json"), "rb") as fh:
+        check(fh.read() == first, "--check gives the same report, byte for byte")
+    changed = [int(n) for n in re.findall(r"changed=(\d+)", out)]
+    check(bool(changed) and sum(changed) == 0 and writes == [], "and changes nothing (changed=%s, no API write)" % changed)
 
 
 def own_pki(fleet):

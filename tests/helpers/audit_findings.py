@@ -1,4 +1,9 @@
-"""Exposure-audit findings for the report tests: two zones, every cell state, and the states they must give."""
+"""Exposure-audit findings for the report tests: two zones, every cell state, and the states they must give.
+
+The two ``broken`` cells are the mistakes that refuse Cloudflare's own pulls while refusing direct requests too:
+pay.example.com has no AOP in force (its per-hostname binding disabled), and web4 is at require trusting a CA
+that is not the one of the certificate Cloudflare presents for static.example.org.
+"""
 
 from __future__ import annotations
 
@@ -23,7 +28,7 @@ _FINDINGS = {
             "ssl_mode": "full",
             "hostnames": {
                 "shop.example.org": {"level": "zone", "origins": ["192.0.2.12", "198.51.100.7"]},
-                "static.example.org": {"level": "zone", "origins": ["192.0.2.10"]},
+                "static.example.org": {"level": "zone", "origins": ["192.0.2.10", "192.0.2.13"]},
                 "blog.example.org": {"level": "zone", "origins": ["192.0.2.10"]},
             },
             "certificates": [
@@ -39,6 +44,7 @@ _FINDINGS = {
                 "www.example.com": {"level": "global", "origins": ["192.0.2.10", "192.0.2.11", "lb1.example.net."]},
                 "api.example.com": {"level": "hostname", "origins": ["192.0.2.11"]},
                 "legacy.example.com": {"level": "none", "origins": ["192.0.2.12"]},
+                "pay.example.com": {"level": "none", "origins": ["192.0.2.10"]},
             },
             "certificates": [
                 {"name": "Cloudflare origin-pull CA", "level": "global", "status": "active", "expires_on": "2029-10-31", "days_to_expiry": 1064},
@@ -90,6 +96,17 @@ _FINDINGS = {
             "drift": False,
             "in_inventory": True,
         },
+        {
+            "address": "192.0.2.13",
+            "host": "web4",
+            "server": "apache",
+            "stage": "require",
+            "trusted_ca": {"subject": "CN=another CA", "days_to_expiry": 700},
+            "drift": False,
+            "in_inventory": True,
+            "problems": ["at require it trusts CN=another CA, not the CA of your zone-level certificate presented for static.example.org"],
+            "pulls_refused": {"static.example.org": "at require it trusts CN=another CA, not the CA of your zone-level certificate"},
+        },
         {"address": "198.51.100.7", "host": None, "server": None, "stage": None, "trusted_ca": None, "drift": None, "in_inventory": False},
     ],
     "probes": [
@@ -101,6 +118,8 @@ _FINDINGS = {
         probe("shop.example.org", "192.0.2.12", SERVED, REFUSED_UNKNOWN_CA),
         probe("shop.example.org", "198.51.100.7", SERVED, SERVED),
         probe("static.example.org", "192.0.2.10", REFUSED_TLS, UNREACHABLE),
+        probe("static.example.org", "192.0.2.13", REFUSED_TLS, REFUSED_UNKNOWN_CA),
+        probe("pay.example.com", "192.0.2.10", REFUSED_TLS, REFUSED_UNKNOWN_CA),
         # blog.example.org was never probed
     ],
 }
@@ -115,6 +134,8 @@ EXPECTED = {
     ("example.org", "shop.example.org", "192.0.2.12"): "exposed",
     ("example.org", "shop.example.org", "198.51.100.7"): "exposed",
     ("example.org", "static.example.org", "192.0.2.10"): "unknown",
+    ("example.org", "static.example.org", "192.0.2.13"): "broken",
+    ("example.com", "pay.example.com", "192.0.2.10"): "broken",
     ("example.org", "blog.example.org", "192.0.2.10"): "unknown",
 }
 
@@ -129,6 +150,8 @@ def clean_findings():
     f = findings()
     for o in f["origins"]:
         o.update(stage="require", drift=False, in_inventory=True, trusted_ca={"subject": "CN=Origin Pull CA", "days_to_expiry": 1064})
+        o.pop("problems", None)
+        o.pop("pulls_refused", None)
     for z in f["zones"]:
         for h in z["hostnames"].values():
             h["origins"] = [a for a in h["origins"] if a != "198.51.100.7"]

@@ -98,13 +98,28 @@ def regions(png_path):
     return found
 
 
-def render(findings, tmp_path, name):
+def render(findings, tmp_path, name, edit=None):
+    """Screenshot of the report's HTML; ``edit`` (a function of the HTML text) changes the page before it is shown."""
     report = build_report(findings)
     html = tmp_path / (name + ".html")
-    html.write_bytes(to_html(report))
+    text = to_html(report).decode("utf-8")
+    html.write_text(edit(text) if edit else text, encoding="utf-8")
     png = str(tmp_path / (name + ".png"))
     screenshot(str(html), png)
     return report, png
+
+
+def mismatches(found, expected):
+    """What the screenshot shows against what the report says: per state, cell-sized regions of its colour."""
+    wrong = []
+    for state in STATES:
+        cells = [a for a in found[state] if a >= MIN_AREA]
+        if len(cells) != expected[state]:
+            wrong.append("%s: %d cell-sized regions of %s, expected %d (areas %s)" % (state, len(cells), COLOURS[state], expected[state], found[state][:12]))
+        # a cell's region is at most the cell (its text takes some pixels away), never two merged cells
+        if not all(a <= CELL_WIDTH * CELL_HEIGHT * 1.2 for a in cells):
+            wrong.append("%s: a region larger than one cell %s" % (state, cells))
+    return wrong
 
 
 def test_each_cell_shows_up_in_the_colour_of_its_state(tmp_path):
@@ -114,19 +129,28 @@ def test_each_cell_shows_up_in_the_colour_of_its_state(tmp_path):
     shutil.copy(png, os.path.join(ROOT, ".cache", "audit-report-example.png"))
     expected = Counter(af.EXPECTED.values())
     assert all(expected[s] for s in STATES), "the fixture must hold every state"
-    found = regions(png)
-    for state in STATES:
-        cells = [a for a in found[state] if a >= MIN_AREA]
-        assert len(cells) == expected[state], "%s: %d cell-sized regions of %s, expected %d (areas %s)" % (
-            state,
-            len(cells),
-            COLOURS[state],
-            expected[state],
-            found[state][:12],
-        )
-        # a cell's region is at most the cell (its text takes some pixels away), never two merged cells
-        assert all(a <= CELL_WIDTH * CELL_HEIGHT * 1.2 for a in cells), (state, cells)
+    assert mismatches(regions(png), expected) == []
     assert report["summary"]["cells"] == len(af.EXPECTED)
+
+
+def test_broken_cells_are_not_shown_green(tmp_path):
+    """A hostname with no AOP in force and an origin at require trusting the wrong CA: their cells are purple
+    (broken), and the check above would catch them drawn green (the page edited so that they are)."""
+    report = build_report(af.findings())
+    broken = {(z["name"], h["name"], c["origin"]): c for z in report["zones"] for h in z["hostnames"] for c in h["cells"] if c["state"] == "broken"}
+    assert set(broken) == {k for k, v in af.EXPECTED.items() if v == "broken"} and len(broken) == 2
+    assert broken[("example.com", "pay.example.com", "192.0.2.10")]["reasons"][0].startswith("no AOP in force for this hostname")
+    assert "trusts CN=another CA" in broken[("example.org", "static.example.org", "192.0.2.13")]["reasons"][0]
+    expected = Counter(af.EXPECTED.values())
+
+    def as_green(text):
+        assert text.count('class="cell s-broken"') == 2
+        return text.replace('class="cell s-broken"', 'class="cell s-protected"')
+
+    _report, png = render(af.findings(), tmp_path, "broken-as-green", edit=as_green)
+    wrong = mismatches(regions(png), expected)
+    assert any(w.startswith("broken: 0 cell-sized regions") for w in wrong), wrong
+    assert any(w.startswith("protected: %d cell-sized regions" % (expected["protected"] + 2)) for w in wrong), wrong
 
 
 def test_a_clean_fleet_is_all_green(tmp_path):
@@ -134,5 +158,5 @@ def test_a_clean_fleet_is_all_green(tmp_path):
     found = regions(png)
     cells = len([1 for z in af.clean_findings()["zones"] for h in z["hostnames"].values() for _a in h["origins"]])
     assert len([a for a in found["protected"] if a >= MIN_AREA]) == cells
-    for state in ("exposed", "unknown", "expiring"):
+    for state in set(STATES) - {"protected"}:
         assert not [a for a in found[state] if a >= MIN_AREA], state

@@ -30,17 +30,18 @@ def test_writes_the_three_reports_then_fails_on_the_findings_and_is_idempotent(t
     r = res.task("report")
     assert r["failed"] and r["changed"]
     assert r["msg"] == (
-        "exposure audit: 3 hostname/origin pair(s) exposed; a certificate expires within 30 days; "
-        "1 proxied hostname(s) without AOP in force: legacy.example.com"
+        "exposure audit: 3 hostname/origin pair(s) exposed; 2 hostname/origin pair(s) broken: the origin refuses Cloudflare's own pulls; "
+        "a certificate expires within 30 days; 2 proxied hostname(s) without AOP in force: legacy.example.com, pay.example.com; "
+        "1 origin(s) with problems: 192.0.2.13"
     )
-    assert r["summary"]["exposed"] == 3 and r["findings"] is True
+    assert r["summary"]["exposed"] == 3 and r["summary"]["broken"] == 2 and r["findings"] is True
     assert sorted(r["written"]) == sorted(r["paths"].values()) and set(r["paths"]) == {"json", "junit", "html"}
-    assert r["diff"]["before"] == "" and json.loads(r["diff"]["after"])["summary"]["cells"] == 9
-    assert any(line.endswith("EXPOSED") for line in r["table"])
+    assert r["diff"]["before"] == "" and json.loads(r["diff"]["after"])["summary"]["cells"] == 11
+    assert any(line.endswith("EXPOSED") for line in r["table"]) and any(line.endswith("BROKEN") for line in r["table"])
     written = files(tmp_path)
     assert set(written) == {"aop-audit.json", "aop-audit.junit.xml", "aop-audit.html"}
     assert json.loads(written["aop-audit.json"])["summary"] == r["summary"]
-    assert ET.fromstring(written["aop-audit.junit.xml"]).get("failures") == "5"
+    assert ET.fromstring(written["aop-audit.junit.xml"]).get("failures") == "7"
     assert written["aop-audit.html"].startswith(b"<!DOCTYPE html>")
 
     again = run_tasks([task(tmp_path, fail_on_findings=False)]).task("report")
@@ -54,7 +55,7 @@ def test_check_mode_writes_nothing_and_says_what_it_would_write(tmp_path):
     assert r["changed"] and not r.get("failed") and r["findings"] is False
     assert r["msg"].startswith("would write ") and str(tmp_path / "out" / "aop-audit.html") in r["msg"]
     assert len(r["written"]) == 3
-    assert r["summary"]["protected"] == r["summary"]["cells"] == 8
+    assert r["summary"]["protected"] == r["summary"]["cells"] == 10
     assert files(tmp_path) == {}
 
 

@@ -123,7 +123,13 @@ def test_each_finding_is_named():
     states = {(h["name"], c["origin"]): c["state"] for z in report["zones"] for h in z["hostnames"] for c in h["cells"]}
     assert states[("www.example.com", "192.0.2.10")] == "exposed"
     assert states[("shop.example.org", "198.51.100.7")] == "exposed"
-    assert states[("api.example.com", "192.0.2.11")] == "protected"  # refused, but no AOP in force: a reason of its own
+    # refused directly, but Cloudflare's own pulls are refused too: no AOP in force for api, web2 trusts another CA for www
+    assert states[("api.example.com", "192.0.2.11")] == "broken"
+    assert states[("www.example.com", "192.0.2.11")] == "broken"
+    web2 = next(o for o in findings["origins"] if o["host"] == "web2")
+    assert web2["pulls_refused"] == {
+        "www.example.com": "at require it trusts a CA the audit was not given, not the CA of Cloudflare's global certificate presented for this hostname"
+    }
     notices = "\n".join(report["notices"])
     assert "origin 198.51.100.7 is in DNS but not in the operator's inventory" in notices
     assert "hostname api.example.com (zone example.com): no AOP in force" in notices
@@ -133,6 +139,7 @@ def test_each_finding_is_named():
     ) in notices
     reasons = report["summary"]["reasons"]
     assert reasons[0] == "2 hostname/origin pair(s) exposed"
+    assert reasons[1] == "2 hostname/origin pair(s) broken: the origin refuses Cloudflare's own pulls"
     assert "1 proxied hostname(s) without AOP in force: api.example.com" in reasons
     assert "1 origin(s) with problems: 192.0.2.11" in reasons
     api = next(c for c in report["zones"][0]["certificates"] if c["level"] == "hostname")

@@ -43,6 +43,12 @@ def cert(level, days, hostnames=()):
         (REFUSED, REFUSED, CA_OK, [cert("hostname", 5, ["www.example.com"])], "hostname", "expiring"),
         (REFUSED, REFUSED, CA_OK, [cert("hostname", 5, ["other.example.com"])], "hostname", "protected"),
         (SERVED, SERVED, {"trusted_ca": {"days_to_expiry": 1}}, [], "none", "exposed"),  # exposure beats expiry
+        (REFUSED, REFUSED, CA_OK, [], "none", "broken"),  # refused, but Cloudflare presents nothing: its pulls are refused too
+        (REFUSED, REFUSED, {"trusted_ca": {"days_to_expiry": 1}}, [], "none", "broken"),  # broken beats expiring
+        (REFUSED, REFUSED, dict(CA_OK, pulls_refused={"WWW.example.com.": "trusts another CA"}), [], "global", "broken"),
+        (REFUSED, REFUSED, dict(CA_OK, pulls_refused={"api.example.com": "trusts another CA"}), [], "global", "protected"),  # another hostname
+        (SERVED, REFUSED, dict(CA_OK, pulls_refused={"www.example.com": "trusts another CA"}), [], "global", "exposed"),
+        (REFUSED, GONE, dict(CA_OK, pulls_refused={"www.example.com": "trusts another CA"}), [], "global", "unknown"),
     ],
 )
 def test_judge_cell(no_cert, wrong_ca, origin, certs, level, state):
@@ -59,6 +65,14 @@ def test_reasons_carry_the_evidence():
     old_ca = {"trusted_ca": {"subject": "CN=old", "days_to_expiry": 3}}
     state, reasons = r.judge_cell("x", "global", old_ca, {"no_certificate": REFUSED, "wrong_ca": REFUSED}, [], 30)
     assert reasons == ["origin's trusted CA CN=old expires in 3 days"]
+    wrong = dict(old_ca, pulls_refused={"x": "at require it trusts CN=old, not the CA of Cloudflare's global certificate presented for this hostname"})
+    state, reasons = r.judge_cell("x", "global", wrong, {"no_certificate": REFUSED, "wrong_ca": REFUSED}, [], 30)
+    assert state == "broken"
+    assert reasons == [
+        "Cloudflare's pulls are refused: at require it trusts CN=old, not the CA of Cloudflare's global certificate presented for this hostname",
+        "refused without a client certificate and with a wrong-CA certificate",
+        "origin's trusted CA CN=old expires in 3 days",
+    ]
 
 
 def cells(report):
@@ -69,12 +83,14 @@ def test_report_states_summary_and_notices():
     report = r.build_report(af.findings())
     assert cells(report) == af.EXPECTED
     s = report["summary"]
-    assert (s["protected"], s["exposed"], s["unknown"], s["expiring"], s["cells"]) == (2, 3, 2, 2, 9)
+    assert (s["protected"], s["exposed"], s["broken"], s["unknown"], s["expiring"], s["cells"]) == (2, 3, 2, 2, 2, 11)
     assert s["failed"] is True
     assert s["reasons"] == [
         "3 hostname/origin pair(s) exposed",
+        "2 hostname/origin pair(s) broken: the origin refuses Cloudflare's own pulls",
         "a certificate expires within 30 days",
-        "1 proxied hostname(s) without AOP in force: legacy.example.com",
+        "2 proxied hostname(s) without AOP in force: legacy.example.com, pay.example.com",
+        "1 origin(s) with problems: 192.0.2.13",
     ]
     assert any(n.startswith("hostname legacy.example.com (zone example.com): no AOP in force") for n in report["notices"])
     assert "origin 198.51.100.7 is in DNS but not in the operator's inventory" in report["notices"]
@@ -96,9 +112,12 @@ def test_a_hostname_without_aop_fails_the_audit_even_when_its_origin_refuses():
     f["zones"][1]["hostnames"]["api.example.com"]["level"] = "none"  # its per-hostname binding disabled
     report = r.build_report(f)
     cell = next(c for z in report["zones"] for h in z["hostnames"] if h["name"] == "api.example.com" for c in h["cells"])
-    assert cell["state"] == "protected" and cell["reasons"][1] == r.NO_AOP
+    assert cell["state"] == "broken" and cell["reasons"][0] == r.NO_AOP
     assert report["summary"]["failed"] is True
-    assert report["summary"]["reasons"] == ["1 proxied hostname(s) without AOP in force: api.example.com"]
+    assert report["summary"]["reasons"] == [
+        "1 hostname/origin pair(s) broken: the origin refuses Cloudflare's own pulls",
+        "1 proxied hostname(s) without AOP in force: api.example.com",
+    ]
 
 
 def test_origin_problems_are_notices_and_fail_the_audit():
@@ -142,7 +161,7 @@ def test_same_findings_give_the_same_bytes_whatever_their_order():
 def test_json_report_shape():
     data = json.loads(r.to_json(r.build_report(af.findings())).decode("utf-8"))
     assert data["schema_version"] == 1 and data["expiry_warning_days"] == 30 and data["generated_at"] is None
-    assert set(data["summary"]) == {"protected", "exposed", "unknown", "expiring", "cells", "failed", "reasons"}
+    assert set(data["summary"]) == {"protected", "exposed", "broken", "unknown", "expiring", "cells", "failed", "reasons"}
     assert [z["name"] for z in data["zones"]] == ["example.com", "example.org"]
     for z in data["zones"]:
         assert set(z) == {"name", "id", "ssl_mode", "certificates", "origins", "hostnames"}
@@ -153,7 +172,7 @@ def test_json_report_shape():
                 assert c["state"] in r.STATES and c["origin"] in z["origins"]
                 assert set(c["evidence"]) == {"no_certificate", "wrong_ca"} and c["reasons"]
     assert "lb1.example.net" in data["zones"][0]["origins"]  # the DNS target's trailing dot is dropped
-    assert {o["address"] for o in data["origins"]} == {"192.0.2.10", "192.0.2.11", "192.0.2.12", "lb1.example.net", "198.51.100.7"}
+    assert {o["address"] for o in data["origins"]} == {"192.0.2.10", "192.0.2.11", "192.0.2.12", "192.0.2.13", "lb1.example.net", "198.51.100.7"}
     assert all(isinstance(o["ca_expiring"], bool) for o in data["origins"])
 
 
@@ -180,18 +199,20 @@ def test_summary_table():
     lines = r.summary_table(r.build_report(af.findings()))
     assert lines[0].split() == ["zone", "hostname", "origin", "level", "stage", "no", "client", "cert", "wrong-CA", "cert", "CA", "expiry", "state"]
     assert set(lines[1]) <= {"-", " "}
-    rows = lines[2:11]
-    assert len(rows) == 9
+    rows = lines[2:13]
+    assert len(rows) == 11
     assert any("198.51.100.7 (not in inventory)" in x and x.endswith("EXPOSED") for x in rows)
     assert any(x.startswith("example.com  legacy.example.com") and "served 200" in x and x.endswith("EXPOSED") for x in rows)
-    assert lines[11] == "2 protected, 3 exposed, 2 unknown, 2 expiring"
-    assert lines[12:] and all(x.startswith("note: ") for x in lines[12:])
+    assert any(x.startswith("example.com  pay.example.com") and x.endswith("BROKEN") for x in rows)
+    assert any(x.startswith("example.org  static.example.org  192.0.2.13") and x.endswith("BROKEN") for x in rows)
+    assert lines[13] == "2 protected, 3 exposed, 2 broken, 2 unknown, 2 expiring"
+    assert lines[14:] and all(x.startswith("note: ") for x in lines[14:])
 
 
 def test_junit_one_suite_per_zone_one_case_per_cell():
     root = ET.fromstring(to_junit(r.build_report(af.findings())))
     assert root.tag == "testsuites"
-    assert (root.get("tests"), root.get("failures"), root.get("errors"), root.get("skipped")) == ("9", "5", "0", "2")
+    assert (root.get("tests"), root.get("failures"), root.get("errors"), root.get("skipped")) == ("11", "7", "0", "2")
     suites = {s.get("name"): s for s in root.findall("testsuite")}
     assert set(suites) == {"example.com", "example.org"}
     seen = {}
@@ -219,6 +240,8 @@ def test_junit_one_suite_per_zone_one_case_per_cell():
     assert seen == af.EXPECTED
     exposed = [c for c in root.iter("testcase") if c.get("name") == "legacy.example.com via 192.0.2.12"][0]
     assert "HTTP 200, <b>welcome</b> & hello" in exposed.find("failure").get("message")
+    broken = [c for c in root.iter("testcase") if c.get("name") == "pay.example.com via 192.0.2.10"][0]
+    assert broken.find("failure").get("type") == "broken" and "no AOP in force for this hostname" in broken.find("failure").get("message")
 
 
 class Cells(HTMLParser):
