@@ -72,3 +72,18 @@ def test_nginx_and_apache_refuse_an_empty_vhost_list(prefix):
     _name, host = failure(res)
     assert "%s_vhosts is empty" % prefix in host["msg"] and "Nothing was changed" in host["msg"]
     assert not any("CA" in t or "Write" in t for t in ran(res))
+
+
+def test_origin_role_refuses_unknown_options_of_its_own_and_of_the_server():
+    res = run_tasks([role("origin", origin_server="nginx", origin_stag="require", nginx_origin_dri="/tmp")])
+    _name, host = failure(res)
+    assert "origin_stag" in host["msg"] and "nginx_origin_dri" in host["msg"] and "Nothing was changed" in host["msg"]
+    assert not any("CA" in t or "Write" in t for t in ran(res))
+
+
+@pytest.mark.parametrize("server", ["nginx", "apache", "traefik"])
+def test_origin_role_refuses_an_empty_vhost_list_where_the_server_needs_one(server):
+    res = run_tasks([role("origin", origin_server=server, origin_stage="absent")])
+    _name, host = failure(res)
+    assert "origin_vhosts is empty" in host["msg"] and "Nothing was changed" in host["msg"]
+    assert not any("CA" in t or "Write" in t for t in ran(res))
