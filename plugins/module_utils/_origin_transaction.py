@@ -206,7 +206,7 @@ class Transaction:
 
     def run_test(self):
         if self.p["builtin_test"] == "traefik_dynamic":
-            rc, out = traefik_dynamic_test([c[0] for c in self.changes])
+            rc, out = traefik_dynamic_test([c[0] for c in self.changes if c[2] is not None])  # a deleted file is not checked
             if rc != 0 or not self.p["test_command"]:
                 return rc, out
         rc, out, err = self.module.run_command(self.p["test_command"])

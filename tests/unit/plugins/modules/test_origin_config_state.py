@@ -436,3 +436,12 @@ def test_nginx_unreadable_main_config_is_a_clear_error_before_any_change(origin)
     r = run(origin.args(**case))
     assert r["failed"] and "cannot read the nginx configuration" in r["msg"] and "missing.conf" in r["msg"]
     assert origin.snapshot() == before and origin.called() == []
+
+
+def test_traefik_builtin_test_skips_the_file_absent_deletes(origin):
+    # The origin role's stage absent on Traefik: its options file goes, and the built-in test must not read it.
+    case = traefik_case(origin)
+    assert run(origin.args(builtin_test="traefik_dynamic", **case))["changed"]
+    r = run(origin.args(builtin_test="traefik_dynamic", **absent(case)))
+    assert r["changed"] and not r.get("failed"), r
+    assert not os.path.exists(case["files"][0]["path"])
