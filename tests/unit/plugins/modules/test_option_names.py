@@ -30,7 +30,8 @@ def fragment_options(ref):
     """Options of a doc fragment reference such as ``originpulls.aop.cloudflare`` or ``..._attributes.info_module``."""
     if not ref.startswith("originpulls.aop."):
         return {}
-    name, _, variant = ref[len("originpulls.aop.") :].partition(".")
+    parts = ref[len("originpulls.aop.") :].split(".", 1)
+    name, variant = parts[0], parts[1] if len(parts) > 1 else ""
     fragment = importlib.import_module(PACKAGE + "doc_fragments." + name).ModuleDocFragment
     doc = yaml.safe_load(getattr(fragment, variant.upper() if variant else "DOCUMENTATION")) or {}
     return doc.get("options") or {}
