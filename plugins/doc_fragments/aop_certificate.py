@@ -11,7 +11,7 @@ options:
   state:
     description:
       - V(present) uploads the certificate unless one with the same content is already there, then waits until it is active.
-      - V(absent) deletes it, found by O(id) or by its content.
+      - V(absent) deletes it, found by O(cert_id) or by its content.
     type: str
     choices: [present, absent]
     default: present
@@ -30,9 +30,12 @@ options:
   private_key_path:
     description: A PEM file with the private key, on the host the module runs on.
     type: path
-  id:
-    description: The certificate's id on Cloudflare, to delete it with O(state=absent) without its PEM.
+  cert_id:
+    description:
+      - The certificate's id on Cloudflare, to delete it with O(state=absent) without its PEM.
+      - The same name as in M(originpulls.aop.origin_tls_client_auth_hostname). The old name O(id) still works as an alias.
     type: str
+    aliases: [id]
   wait:
     description: Wait until Cloudflare reports the certificate C(active) (upload answers C(pending_deployment)).
     type: bool

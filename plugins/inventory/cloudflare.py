@@ -236,7 +236,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             retry_max_delay=self.get_option("retry_max_delay"),
             retry_max_total=self.get_option("retry_max_total"),
             validate_certs=self.get_option("validate_certs"),
-            ca_path=self.get_option("api_ca_path"),
+            api_ca_path=self.get_option("api_ca_path"),
             user_agent_extra="inventory/cloudflare",
         )
 

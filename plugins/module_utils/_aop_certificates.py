@@ -89,7 +89,7 @@ def certificate_argument_spec():
         certificate_path=dict(type="path"),
         private_key=dict(type="str", no_log=True),
         private_key_path=dict(type="path", no_log=False),
-        id=dict(type="str"),
+        cert_id=dict(type="str", aliases=["id"]),
         wait=dict(type="bool", default=True),
         wait_timeout=dict(type="int", default=300),
         expiry_warning_days=dict(type="int", default=30),
@@ -125,8 +125,8 @@ def checked_input(m, what):
         fingerprint = pem_fingerprint(cert_text)
         if fingerprint is None:
             m.fail("certificate is not a PEM certificate")
-    elif not p["id"]:
-        m.fail("state=absent needs the certificate (certificate or certificate_path) or its id")
+    elif not p["cert_id"]:
+        m.fail("state=absent needs the certificate (certificate or certificate_path) or its cert_id")
     if p["wait_timeout"] < 0:
         m.fail("wait_timeout must be 0 or more seconds")
     for w in warnings:
@@ -157,7 +157,7 @@ def present(m, store, listing, cert_text, key_text, fingerprint):
 
 
 def absent(m, store, listing, fingerprint):
-    target = next((c for c in listing if (m.params["id"] and c.get("id") == m.params["id"]) or (fingerprint and same_content(c, fingerprint))), None)
+    target = next((c for c in listing if (m.params["cert_id"] and c.get("id") == m.params["cert_id"]) or (fingerprint and same_content(c, fingerprint))), None)
     if target is not None and target.get("status") not in ("deleted", "pending_deletion"):
         m.result["changed"] = True
         m.result["certificate"] = summarize(target)

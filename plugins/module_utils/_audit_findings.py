@@ -12,7 +12,7 @@ Inputs (all plain data the playbook already has):
   ``originpulls.aop.cloudflare`` puts them in ``cloudflare_hostnames``. Empty when the operator's inventory
   is the only source: then each origin's served names (its vhosts) are its hostnames, in the zone they end with.
 - ``origins``: the operator's inventory origins: ``{"host", "address", "served_names", "probe_host",
-  "probe_port", "facts"}``; ``facts`` is what ``origin_status`` returned (``None`` when not observed, with
+  "probe_port", "facts"}``; ``facts`` is what ``webserver_status`` returned (``None`` when not observed, with
   ``error`` saying why).
 - ``zones``: ``{"name", "info"}`` with ``info`` the result of ``origin_tls_client_auth_info`` for the zone.
 - ``cas``: the CAs the audit knows, as ``origin_pull_ca`` describes them, each with ``level`` (``global``:
@@ -211,8 +211,8 @@ def assemble(dns, origins, zones, cas, probes, probe_targets=None):
         facts = o.get("facts") or None
         problems = []
         if not facts or facts.get("failed") or facts.get("unreachable"):
-            why = (facts or {}).get("msg") or o.get("error") or "origin_status did not run"
-            problems.append("not observed (unreachable, or origin_status failed): %s" % why)
+            why = (facts or {}).get("msg") or o.get("error") or "webserver_status did not run"
+            problems.append("not observed (unreachable, or webserver_status failed): %s" % why)
             f_origins.append(
                 {
                     "address": address,

@@ -24,7 +24,7 @@ Findings (what the audit collected; the input of ``build_report``)::
       }],
       "origins": [{                                      # keyed by address (A/AAAA content or CNAME target)
         "address": "192.0.2.10", "host": "web1",         # host: the inventory host name, null when none
-        "server": "nginx", "stage": "require",           # as origin_status reports them; null = not observed
+        "server": "nginx", "stage": "require",           # as webserver_status reports them; null = not observed
         "trusted_ca": {"subject": "CN=...", "sha256": "AB:..", "expires_on": "...", "days_to_expiry": 400},
         "drift": false,                                  # managed lines differ from what the last run applied
         "in_inventory": true,                            # false: found in DNS, not in the operator's inventory

@@ -82,7 +82,7 @@ class CloudflareClient:
         retry_max_total=120.0,
         retry_base_delay=1.0,
         validate_certs=True,
-        ca_path=None,
+        api_ca_path=None,
         user_agent_extra=None,
         session=None,
         sleep=time.sleep,
@@ -100,8 +100,8 @@ class CloudflareClient:
         self.retry_max_total = float(retry_max_total)
         self.retry_base_delay = float(retry_base_delay)
         self.session = session or requests.Session()
-        if ca_path:
-            self.session.verify = ca_path
+        if api_ca_path:
+            self.session.verify = api_ca_path
         elif not validate_certs:
             self.session.verify = False
         ua = "%s/%s python-requests/%s" % (COLLECTION_NAME, COLLECTION_VERSION, requests.__version__)

@@ -119,7 +119,7 @@ class CloudflareModule:
                 retry_max_delay=p["retry_max_delay"],
                 retry_max_total=p["retry_max_total"],
                 validate_certs=p["validate_certs"],
-                ca_path=p["api_ca_path"],
+                api_ca_path=p["api_ca_path"],
             )
         except CloudflareError as exc:
             self.fail(str(exc))

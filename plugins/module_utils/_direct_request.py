@@ -22,8 +22,8 @@ def probe(p):
         ctx.minimum_version = ctx.maximum_version = ssl.TLSVersion.TLSv1_2
     elif p["tls_version"] == "1.3":
         ctx.minimum_version = ctx.maximum_version = ssl.TLSVersion.TLSv1_3
-    if p["client_cert"]:
-        ctx.load_cert_chain(p["client_cert"], p["client_key"])
+    if p["certificate_path"]:
+        ctx.load_cert_chain(p["certificate_path"], p["private_key_path"])
     try:
         raw = socket.create_connection((p["host"], p["port"]), timeout=p["timeout"])
     except OSError as exc:

@@ -1,6 +1,6 @@
 # Copyright: originpulls.aop contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The argument spec of the origin_config module (documented in its DOCUMENTATION).
+"""The argument spec of the webserver_config module (documented in its DOCUMENTATION).
 
 PRIVATE to the collection. Imports nothing from Ansible.
 """

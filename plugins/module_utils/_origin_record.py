@@ -1,6 +1,6 @@
 # Copyright: originpulls.aop contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Reading the stage an origin runs: the record origin_config wrote once it was live, else the role's stage file.
+"""Reading the stage an origin runs: the record webserver_config wrote once it was live, else the role's stage file.
 
 PRIVATE to the collection. Imports nothing from Ansible.
 """
@@ -15,7 +15,7 @@ TRUSTED_RE = re.compile(r"originpulls\.aop: trusted CA SHA-256 ([0-9A-Fa-f: ]*)$
 
 
 def read_record(path):
-    """The record origin_config wrote once a stage was live (a JSON object), or None."""
+    """The record webserver_config wrote once a stage was live (a JSON object), or None."""
     try:
         with open(path) as fh:
             doc = json.load(fh)

@@ -1,6 +1,6 @@
 # Copyright: originpulls.aop contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The origin_config transaction: plan, write, test, restore, reload, wait until live.
+"""The webserver_config transaction: plan, write, test, restore, reload, wait until live.
 
 PRIVATE to the collection. Imports nothing from Ansible; it drives the AnsibleModule it is given
 (``fail_json``, ``run_command``, ``atomic_move``) and fails before any change when it can.
@@ -61,7 +61,7 @@ def write(module, path, content, mode, like=None):
 
 
 class Transaction:
-    """One origin_config run. Each step fails the module (after putting files back where it wrote any)."""
+    """One webserver_config run. Each step fails the module (after putting files back where it wrote any)."""
 
     def __init__(self, module):
         self.module = module

@@ -39,7 +39,7 @@ options:
   origins:
     description:
       - The operator's inventory origins, each C(host) (inventory name), C(address) (what DNS points at),
-        C(served_names), C(probe_host), C(probe_port), and C(facts) (the result of C(originpulls.aop.origin_status),
+        C(served_names), C(probe_host), C(probe_port), and C(facts) (the result of C(originpulls.aop.webserver_status),
         null when it did not run) with C(error) saying why.
     type: list
     elements: dict

@@ -152,8 +152,8 @@ def main():
                 "port": int(t.get("port") or 443),
                 "server_name": t["hostname"],
                 "path": "/",
-                "client_cert": cert if t["kind"] == "wrong_ca" else None,
-                "client_key": key if t["kind"] == "wrong_ca" else None,
+                "certificate_path": cert if t["kind"] == "wrong_ca" else None,
+                "private_key_path": key if t["kind"] == "wrong_ca" else None,
                 "tls_version": "any",
                 "timeout": module.params["timeout"],
             }

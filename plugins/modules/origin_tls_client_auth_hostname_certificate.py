@@ -33,7 +33,7 @@ EXAMPLES = r"""
 - name: Delete the previous certificate after a rotation
   originpulls.aop.origin_tls_client_auth_hostname_certificate:
     zone: example.com
-    id: "{{ old_cert_id }}"
+    cert_id: "{{ old_cert_id }}"
     state: absent
   delegate_to: localhost
 """

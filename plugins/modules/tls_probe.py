@@ -36,12 +36,18 @@ options:
     description: Request path.
     type: str
     default: /
-  client_cert:
-    description: PEM client certificate to present (with O(client_key)).
+  certificate_path:
+    description:
+      - PEM client certificate to present (with O(private_key_path)).
+      - The same name as in the certificate modules. The old name O(client_cert) still works as an alias.
     type: path
-  client_key:
-    description: Its private key.
+    aliases: [client_cert]
+  private_key_path:
+    description:
+      - Its private key (PEM file).
+      - The old name O(client_key) still works as an alias.
     type: path
+    aliases: [client_key]
   tls_version:
     description: Pin the TLS version.
     type: str
@@ -96,13 +102,13 @@ def main():
             port=dict(type="int", default=443),
             server_name=dict(type="str", required=True),
             path=dict(type="str", default="/"),
-            client_cert=dict(type="path"),
-            client_key=dict(type="path", no_log=False),
+            certificate_path=dict(type="path", aliases=["client_cert"]),
+            private_key_path=dict(type="path", no_log=False, aliases=["client_key"]),
             tls_version=dict(type="str", default="any", choices=["any", "1.2", "1.3"]),
             timeout=dict(type="float", default=10),
             expect=dict(type="str", default="any", choices=["any", "refused", "served"]),
         ),
-        required_together=[("client_cert", "client_key")],
+        required_together=[("certificate_path", "private_key_path")],
         supports_check_mode=True,
     )
     result, failure = verdict(module.params, *probe(module.params))

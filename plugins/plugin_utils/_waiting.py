@@ -65,9 +65,9 @@ class WaitingAction(ActionBase):
 
 
 class GateWait(WaitingAction):
-    """origin_status with a gate and wait_timeout: look at the AOP log until the gate is met or failed."""
+    """webserver_status with a gate and wait_timeout: look at the AOP log until the gate is met or failed."""
 
-    module = "originpulls.aop.origin_status"
+    module = "originpulls.aop.webserver_status"
     label = "gate"
 
     def wait(self, args, task_vars):

@@ -1,6 +1,6 @@
-"""origin_pull_ca and origin_config through ansible-playbook on localhost (no server needed).
+"""origin_pull_ca and webserver_config through ansible-playbook on localhost (no server needed).
 
-origin_config is driven with stand-in test/reload commands that record their calls, so every
+webserver_config is driven with stand-in test/reload commands that record their calls, so every
 branch of the transaction (write, test, restore, reload, check mode, idempotence) is exercised
 on real files. The servers themselves are covered by the Molecule scenario 'origins'.
 """
@@ -75,7 +75,7 @@ def config_task(site, snippet="ssl_verify_client optional;\n", test_ok=True, **e
         "reload_command": ["sh", "-c", "echo reload >> %s" % calls],
     }
     args.update(extra)
-    return {"name": "cfg", "originpulls.aop.origin_config": args}
+    return {"name": "cfg", "originpulls.aop.webserver_config": args}
 
 
 def calls(site):
@@ -158,7 +158,7 @@ def test_server_not_running_changes_nothing(site):
 
 def test_no_matching_vhost_is_a_clear_error(site):
     task = config_task(site)
-    task["originpulls.aop.origin_config"]["includes"][0]["server_name"] = "other.example.com"
+    task["originpulls.aop.webserver_config"]["includes"][0]["server_name"] = "other.example.com"
     r = run_tasks([task]).task("cfg")
     assert r["failed"] and "server name 'other.example.com'" in r["msg"]
     assert calls(site) == []
@@ -180,7 +180,7 @@ def test_haproxy_bind_options_change_with_the_stage(site):
 
     def task(options):
         t = config_task(site)
-        t["originpulls.aop.origin_config"]["includes"] = [
+        t["originpulls.aop.webserver_config"]["includes"] = [
             {"path": str(cfg), "dialect": "haproxy", "server_name": "fe_origin", "bind_options": options, "lines": ["log global"]}
         ]
         return t
@@ -201,7 +201,7 @@ def traefik_task(site, ca_file, kind="VerifyClientCertIfGiven", **extra):
         "builtin_test": "traefik_dynamic",
     }
     args.update(extra)
-    return {"name": "cfg", "originpulls.aop.origin_config": args}
+    return {"name": "cfg", "originpulls.aop.webserver_config": args}
 
 
 def test_traefik_options_naming_a_missing_ca_are_put_back(site):

@@ -25,7 +25,7 @@ def now():
 def gate_task(log, since, timeout):
     return {
         "name": "gate",
-        "originpulls.aop.origin_status": {
+        "originpulls.aop.webserver_status": {
             "server": "nginx",
             "config_test": False,
             "log_path": str(log),
@@ -158,13 +158,13 @@ def test_the_old_name_origin_facts_still_runs_the_gate_and_says_it_is_deprecated
     record = tmp_path / "originpulls_aop.fact"
     record.write_text('{"server": "nginx", "stage": "require", "files": {}, "includes": {}, "links": {}}\n')
     task = gate_task(log, since, 30)
-    args = task.pop("originpulls.aop.origin_status")
+    args = task.pop("originpulls.aop.webserver_status")
     task["originpulls.aop.origin_facts"] = dict(args, record_path=str(record))
     res = run_tasks([task])
     out = res.task("gate")
     assert out["gate"]["verdict"] == "met" and out["looks"] == 1, out  # 'looks': the action plugin ran
     assert out["stage"] == "require" and out["stage_source"] == "record"
-    assert "Use originpulls.aop.origin_status instead" in res.stdout + res.stderr, res.stderr[-2000:]
+    assert "Use originpulls.aop.webserver_status instead" in res.stdout + res.stderr, res.stderr[-2000:]
     record.unlink()
     out = run_tasks([dict(task, **{"originpulls.aop.origin_facts": dict(args, record_path=str(record))})]).task("gate")
     assert out["stage"] == "observe" and out["stage_source"] == "stage_file"

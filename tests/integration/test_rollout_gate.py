@@ -1,7 +1,7 @@
 """The rollout's verification gate (roles/rollout tasks_from: gate) judged on three local 'origins', no Docker.
 
 Each origin is this machine (connection local) with an AOP log of its own, in the nginx key=value format;
-the gate counts each log through origin_status and judges all origins at once.
+the gate counts each log through webserver_status and judges all origins at once.
 """
 
 from __future__ import annotations

@@ -166,4 +166,4 @@ def test_an_origin_not_observed_is_a_problem():
     p = f.plan(DNS, inv, ["example.com"])
     findings = f.assemble(DNS, inv, ZONES[:1], [CF_CA], flat(probes(p, lambda t: REJECT)))
     web2 = next(o for o in findings["origins"] if o["host"] == "web2")
-    assert web2["stage"] is None and web2["problems"] == ["not observed (unreachable, or origin_status failed): Failed to connect to the host via ssh"]
+    assert web2["stage"] is None and web2["problems"] == ["not observed (unreachable, or webserver_status failed): Failed to connect to the host via ssh"]

@@ -53,7 +53,7 @@ def serve(certs, verify):
 
 
 def request(port, cert=None, key=None):
-    p = dict(host="127.0.0.1", port=port, server_name="origin.test", path="/", client_cert=cert, client_key=key, tls_version="any", timeout=5)
+    p = dict(host="127.0.0.1", port=port, server_name="origin.test", path="/", certificate_path=cert, private_key_path=key, tls_version="any", timeout=5)
     return probe(p)
 
 

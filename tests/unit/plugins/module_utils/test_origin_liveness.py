@@ -1,4 +1,4 @@
-"""The liveness checks of origin_config: processes and workers from /proc, and the server's own error lines."""
+"""The liveness checks of webserver_config: processes and workers from /proc, and the server's own error lines."""
 
 from __future__ import annotations
 

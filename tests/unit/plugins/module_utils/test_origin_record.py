@@ -1,4 +1,4 @@
-"""origin_status reads the stage from the record origin_config wrote once it was live, else from the stage file."""
+"""webserver_status reads the stage from the record webserver_config wrote once it was live, else from the stage file."""
 
 from __future__ import annotations
 

@@ -135,6 +135,23 @@ def test_the_api_ca_option_keeps_its_old_name(capsys, monkeypatch, emulator, zon
     assert verified_with == [str(bundle)]
 
 
+@pytest.mark.parametrize("name", ["cert_id", "id"])
+@pytest.mark.parametrize("module", ["origin_tls_client_auth", "origin_tls_client_auth_hostname_certificate"])
+def test_a_certificate_is_deleted_by_cert_id_or_its_old_name(capsys, emulator, zone_id, pair, module, name):
+    cert, key = pair
+    up = run(capsys, module, dict(base(emulator, zone_id), certificate=cert, private_key=key))
+    assert not up.get("failed"), up.get("msg")
+    cert_id = up["certificate"]["id"]
+    assert cert_id
+    emulator.clear()
+    r = run(capsys, module, dict(base(emulator, zone_id), state="absent", **{name: cert_id}))
+    assert not r.get("failed"), r.get("msg")
+    assert r["changed"] is True and r["certificate"]["id"] == cert_id
+    assert [c["method"] for c in r["api_calls"]].count("DELETE") == 1
+    again = run(capsys, module, dict(base(emulator, zone_id), state="absent", **{name: cert_id}))
+    assert again["changed"] is False
+
+
 def test_check_mode_writes_nothing_and_the_diff_names_the_zone(capsys, emulator, zone_id):
     r = run(capsys, "origin_tls_client_auth_settings", dict(base(emulator, zone_id), enabled=True), check_mode=True, diff=True)
     assert r["changed"] is True and emulator.writes() == []

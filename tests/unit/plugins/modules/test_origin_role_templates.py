@@ -173,7 +173,7 @@ def test_apache_client_auth_per_stage(stage):
 @pytest.mark.parametrize("stage", STAGES)
 def test_haproxy_bind_options_per_stage(stage):
     text, ctx = render("haproxy", "stage.j2", stage)
-    # What origin_config appends to each 'bind ... ssl' line, and the record of it in the stage file.
+    # What webserver_config appends to each 'bind ... ssl' line, and the record of it in the stage file.
     assert ctx["__origin_srv_include"]["bind_options"] == HAPROXY[stage]
     assert ("bind options: %s" % HAPROXY[stage]).strip() in text
 

@@ -83,8 +83,8 @@ def params(port, certs=None, client=None, expect="any", tls_version="any"):
         "port": port,
         "server_name": "origin.test",
         "path": "/",
-        "client_cert": str(certs / ("%s.crt" % client)) if client else None,
-        "client_key": str(certs / ("%s.key" % client)) if client else None,
+        "certificate_path": str(certs / ("%s.crt" % client)) if client else None,
+        "private_key_path": str(certs / ("%s.key" % client)) if client else None,
         "tls_version": tls_version,
         "timeout": 5,
         "expect": expect,
@@ -139,3 +139,41 @@ def test_nothing_listening_is_unreachable_not_refused():
 def test_which_http_answers_count_as_refused(status, refused):
     result, _failure = verdict(params(443, expect="any"), status, "HTTP/1.1 %s X" % status)
     assert result["refused"] is refused
+
+
+def run_main(capsys, args):
+    """tls_probe's main() with ``args`` as a task would give them; returns its JSON result."""
+    import json
+
+    from ansible.module_utils import basic
+
+    from ansible_collections.originpulls.aop.plugins.modules.tls_probe import main
+
+    try:
+        from ansible.module_utils.testing import patch_module_args  # ansible-core >= 2.19
+    except ImportError:  # ansible-core 2.17
+        patch_module_args = None
+    capsys.readouterr()
+    with pytest.raises(SystemExit):
+        if patch_module_args is None:
+            saved = basic._ANSIBLE_ARGS
+            basic._ANSIBLE_ARGS = json.dumps({"ANSIBLE_MODULE_ARGS": args}).encode()
+            try:
+                main()
+            finally:
+                basic._ANSIBLE_ARGS = saved
+        else:
+            with patch_module_args(args):
+                main()
+    return json.loads(capsys.readouterr().out)
+
+
+@pytest.mark.parametrize(("cert_option", "key_option"), [("certificate_path", "private_key_path"), ("client_cert", "client_key")])
+def test_the_client_certificate_options_and_their_old_names_reach_the_handshake(capsys, server, certs, cert_option, key_option):
+    s = server(ssl.CERT_REQUIRED)
+    args = {"host": "127.0.0.1", "port": s.port, "server_name": "origin.test", "timeout": 5, "expect": "served"}
+    r = run_main(capsys, dict(args, **{cert_option: str(certs / "client-good.crt"), key_option: str(certs / "client-good.key")}))
+    assert not r.get("failed"), r.get("msg")
+    assert r["outcome"] == "200" and r["refused"] is False
+    r = run_main(capsys, dict(args, **{cert_option: str(certs / "client-good.crt")}))
+    assert r["failed"] and "parameters are required together" in r["msg"]

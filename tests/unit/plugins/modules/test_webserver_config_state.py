@@ -1,4 +1,4 @@
-"""origin_config run in this process on real files: state absent (the whole footprint off, the operator's files
+"""webserver_config run in this process on real files: state absent (the whole footprint off, the operator's files
 byte-identical to before the first run), the record on the origin, and nginx's inherited access_log lines.
 
 The test and reload commands are stand-ins that append to a calls file, so each case sees whether the server
@@ -14,7 +14,7 @@ import os
 import pytest
 from ansible.module_utils import basic
 
-from ansible_collections.originpulls.aop.plugins.modules import origin_config
+from ansible_collections.originpulls.aop.plugins.modules import webserver_config
 
 NGINX_MAIN = """\
 user www-data;
@@ -102,7 +102,7 @@ CAPTURE = []  # the capsys of the running test (set by the origin fixture)
 
 
 def run(args, check_mode=False, diff=False):
-    """origin_config's main() with ``args``, as Ansible runs it; its JSON result."""
+    """webserver_config's main() with ``args``, as Ansible runs it; its JSON result."""
     args = dict(args, _ansible_check_mode=check_mode, _ansible_diff=diff)
     try:
         from ansible.module_utils.testing import patch_module_args  # ansible-core >= 2.19
@@ -115,12 +115,12 @@ def run(args, check_mode=False, diff=False):
             saved = basic._ANSIBLE_ARGS
             basic._ANSIBLE_ARGS = json.dumps({"ANSIBLE_MODULE_ARGS": args}).encode()
             try:
-                origin_config.main()
+                webserver_config.main()
             finally:
                 basic._ANSIBLE_ARGS = saved
         else:
             with patch_module_args(args):
-                origin_config.main()
+                webserver_config.main()
     return json.loads(capsys.readouterr().out)
 
 

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 DOCUMENTATION = r"""
-module: origin_status
+module: webserver_status
 short_description: What an origin runs, whether its config is valid, its AOP stage and its AOP log counts
 version_added: 0.1.0
 description:
@@ -13,11 +13,12 @@ description:
     processes when O(server=auto)), whether its full configuration test passes, which AOP stage the
     collection's roles last put in place, and how many requests in the AOP log since O(log_since) came with a
     verified certificate, without one, or with one that failed verification.
-  - The stage comes from the record that M(originpulls.aop.origin_config) wrote on the origin once the stage was
+  - The stage comes from the record that M(originpulls.aop.webserver_config) wrote on the origin once the stage was
     live (O(record_path), the local fact C(ansible_local.originpulls_aop)) when there is one; otherwise from the
     stage snippet the server's role wrote (O(stage_file)). RV(stage_source) says which.
-  - Changes nothing. Formerly named C(originpulls.aop.origin_facts) (it returns no Ansible facts); that name
-    still works, with a deprecation warning.
+  - Changes nothing. Runs on the web server (the C(origin_tls_client_auth*) modules are the Cloudflare side).
+  - Formerly named C(originpulls.aop.origin_status) and C(originpulls.aop.origin_facts) (it returns no Ansible facts);
+    the old names still work, with a deprecation warning.
 author: originpulls.aop maintainers (@originpulls)
 extends_documentation_fragment:
   - originpulls.aop._attributes.info_module
@@ -49,7 +50,7 @@ options:
     type: path
   record_path:
     description:
-      - The record M(originpulls.aop.origin_config) writes once a stage is live (its O(originpulls.aop.origin_config#module:record_path)).
+      - The record M(originpulls.aop.webserver_config) writes once a stage is live (its O(originpulls.aop.webserver_config#module:record_path)).
         Its C(stage) (and C(trusted_ca_sha256), when recorded) win over the stage file's; a record that names
         another C(server) than the one looked at is ignored.
     type: path
@@ -103,12 +104,12 @@ options:
 
 EXAMPLES = r"""
 - name: Look at the origin
-  originpulls.aop.origin_status:
+  originpulls.aop.webserver_status:
     log_since: "{{ aop_toggle_time }}"
   register: origin
 
 - name: Wait (at most 5 minutes) until 5 pulls arrived with a verified certificate, none without one
-  originpulls.aop.origin_status:
+  originpulls.aop.webserver_status:
     config_test: false
     log_since: "{{ aop_toggle_time }}"
     gate:

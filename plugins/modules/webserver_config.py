@@ -5,11 +5,12 @@
 from __future__ import annotations
 
 DOCUMENTATION = r"""
-module: origin_config
+module: webserver_config
 short_description: Change web-server configuration as one tested transaction, then reload
 version_added: 0.1.0
 description:
   - The safe-change machinery of the origin roles, as one module that runs on the origin.
+  - Formerly named C(originpulls.aop.origin_config); the old name still works, with a deprecation warning.
   - Writes the given files and inserts marked include lines into the operator's TLS virtual hosts, then
     runs the server's B(full) configuration test. If the test fails, every file is put back as it was
     (new files removed), the test is run again on the restored tree, and the task fails with the server's
@@ -247,7 +248,7 @@ options:
 
 EXAMPLES = r"""
 - name: Put a vhost's AOP snippet in place, test, reload
-  originpulls.aop.origin_config:
+  originpulls.aop.webserver_config:
     files:
       - path: /etc/nginx/originpulls-aop/www.conf
         content: |
@@ -266,7 +267,7 @@ EXAMPLES = r"""
       stage: optional
 
 - name: Take the collection's whole footprint off again (the operator's vhost byte-identical to before)
-  originpulls.aop.origin_config:
+  originpulls.aop.webserver_config:
     state: absent
     files:
       - path: /etc/nginx/originpulls-aop/www.conf
