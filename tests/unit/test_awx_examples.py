@@ -195,3 +195,26 @@ def test_workflow_runs_every_phase_in_order_sliced_where_per_origin():
     # The phases are the ones the phase playbook accepts.
     with open(PHASE_PLAYBOOK) as fh:
         assert "in ['optional', 'cloudflare', 'gate', 'require', 'proof']" in fh.read()
+
+
+def cloudflare_preflight_vars(playbook):
+    """The vars of every include of the rollout role's preflight_cloudflare in a playbook."""
+    with open(os.path.join(REPO, "playbooks", playbook)) as fh:
+        plays = yaml.safe_load(fh)
+    found = []
+    for play in plays:
+        for task in play.get("tasks", []):
+            inc = task.get("ansible.builtin.include_role") or {}
+            if inc.get("name") == "originpulls.aop.rollout" and inc.get("tasks_from") == "preflight_cloudflare":
+                found.append(task.get("vars") or {})
+    return found
+
+
+def test_the_playbooks_that_enforce_refuse_a_disabled_binding_before_any_change():
+    # A served hostname with a disabled per-hostname binding gets no certificate at any level: enable_aop and every
+    # phase of the workflow (not only require, after optional and cloudflare ran) stop in their Cloudflare preflight.
+    for playbook in ("enable_aop.yml", "enable_aop_phase.yml"):
+        found = cloudflare_preflight_vars(playbook)
+        assert found and all(v.get("rollout_refuse_disabled_bindings") is True for v in found), (playbook, found)
+    # Relaxing is how such a hostname gets served again: disable_aop is not held up.
+    assert all(not v.get("rollout_refuse_disabled_bindings") for v in cloudflare_preflight_vars("disable_aop.yml"))
