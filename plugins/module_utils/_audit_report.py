@@ -67,6 +67,7 @@ PROBES = (("no_certificate", "without a client certificate"), ("wrong_ca", "with
 RESULTS = ("served", "refused", "unreachable")
 SCHEMA_VERSION = 1
 NO_AOP = "no AOP in force for this hostname: Cloudflare presents no client certificate, so this origin refuses Cloudflare's pulls too"
+NO_AOP_SERVED = "no AOP in force for this hostname; this origin (at %s) refused the direct requests by other means and serves Cloudflare's pulls"
 PULLS_REFUSED = "Cloudflare's pulls are refused: "
 
 
@@ -134,7 +135,12 @@ def judge_cell(hostname, level, origin, probe, certificates, warning_days):
     if origin is None:
         reasons.append("origin not described in the findings")
     broken = []
-    if level == "none":
+    stage = (origin or {}).get("stage")
+    if level == "none" and stage not in (None, "require"):
+        # Refused by other means (an address allowlist, say): Cloudflare's pulls carry no certificate, and an origin
+        # that does not require one serves them. Not broken; the hostname without AOP is still a finding of the run.
+        reasons.append(NO_AOP_SERVED % stage)
+    elif level == "none":
         broken.append(NO_AOP)
     refused = {k.lower().rstrip("."): v for k, v in ((origin or {}).get("pulls_refused") or {}).items()}.get(hostname.lower().rstrip("."))
     if refused:

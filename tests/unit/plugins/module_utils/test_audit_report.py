@@ -120,6 +120,19 @@ def test_a_hostname_without_aop_fails_the_audit_even_when_its_origin_refuses():
     ]
 
 
+def test_a_hostname_without_aop_is_not_broken_on_an_origin_that_does_not_require_a_certificate():
+    # Refused directly by other means (an address allowlist): Cloudflare's certificate-less pulls are served there.
+    f = af.clean_findings()
+    f["zones"][1]["hostnames"]["api.example.com"]["level"] = "none"
+    for origin in f["origins"]:
+        origin["stage"] = "optional"
+    report = r.build_report(f)
+    cell = next(c for z in report["zones"] for h in z["hostnames"] if h["name"] == "api.example.com" for c in h["cells"])
+    assert cell["state"] == "protected" and cell["reasons"][-1] == r.NO_AOP_SERVED % "optional"
+    assert report["summary"]["failed"] is True
+    assert report["summary"]["reasons"] == ["1 proxied hostname(s) without AOP in force: api.example.com"]
+
+
 def test_origin_problems_are_notices_and_fail_the_audit():
     f = af.clean_findings()
     f["origins"][1]["problems"] = ["at require, trusts CN=Some Other CA but Cloudflare presents a certificate from CN=Origin Pull CA"]
