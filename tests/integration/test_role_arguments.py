@@ -87,3 +87,13 @@ def test_origin_role_refuses_an_empty_vhost_list_where_the_server_needs_one(serv
     _name, host = failure(res)
     assert "origin_vhosts is empty" in host["msg"] and "Nothing was changed" in host["msg"]
     assert not any("CA" in t or "Write" in t for t in ran(res))
+
+
+def test_traefik_absent_refuses_to_delete_tls_options_that_routers_name():
+    # Routers name TLS options other than 'default' as '<name>@file'; Traefik refuses a router whose options are gone.
+    vhosts = [{"path": "/etc/traefik/dynamic/origin-test.yml", "server_name": "www.example.com"}]
+    res = run_tasks([role("origin", origin_server="traefik", origin_stage="absent", origin_vhosts=vhosts, origin_tls_options_name="aop")])
+    name, host = failure(res)
+    assert "Refuse to take away TLS options" in name, name
+    assert "'aop@file'" in host["msg"] and "Nothing was changed" in host["msg"]
+    assert not any("Write" in t for t in ran(res))
