@@ -145,10 +145,10 @@ def test_workflow_example_passes_syntax_check(tmp_path):
     with tarfile.open(os.path.join(AWX_FILES, "awx_modules.tgz")) as tar:
         tar.extractall(tmp_path, filter="data") if sys.version_info >= (3, 12) else tar.extractall(tmp_path)  # noqa: S202
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.pathsep.join([str(tmp_path), os.environ.get("ANSIBLE_COLLECTIONS_PATH", "")]))
-    bindir = os.path.dirname(sys.executable)
     for book in (WORKFLOW, PHASE_PLAYBOOK):
+        # ansible-playbook as a module of the running interpreter: ansible-test's units environment has no console scripts.
         proc = subprocess.run(
-            [os.path.join(bindir, "ansible-playbook"), "--syntax-check", "-i", "localhost,", book], env=env, capture_output=True, text=True, check=False
+            [sys.executable, "-m", "ansible.cli.playbook", "--syntax-check", "-i", "localhost,", book], env=env, capture_output=True, text=True, check=False
         )
         assert proc.returncode == 0, proc.stdout + proc.stderr
 
