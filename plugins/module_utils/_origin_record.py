@@ -7,6 +7,7 @@ PRIVATE to the collection. Imports nothing from Ansible.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 
@@ -37,16 +38,42 @@ def read_stage_file(path):
 
 
 def stage_of(server, stage_file, record_path):
-    """``stage``, ``stage_source`` and ``trusted_ca_sha256`` of an origin.
+    """``stage``, ``stage_source`` and ``trusted_ca_sha256`` of an origin (and ``stage_conflict``, see below).
 
     The record wins when there is one for this server (a record naming another server is ignored); the trusted CAs
     come from it when it has them, else from the stage file. Without a record: the stage file; without both: none.
+    A record the stage file contradicts (another stage, or a stage file changed or gone since the record listed
+    its SHA-256) is stale: the run that wrote the file may have died before it was live, or someone edited it. The
+    stage is then ``unknown`` (``stage_source`` ``conflict``) and ``stage_conflict`` says why: what is live cannot
+    be told from the disk, and the rollout's guards refuse to switch Cloudflare over an origin in that state.
     """
     record = read_record(record_path)
     stage, trusted = read_stage_file(stage_file)
     if record and record.get("stage") and record.get("server", server) == server:
+        why = conflict(record, stage_file, stage)
+        if why:
+            return dict(stage="unknown", stage_source="conflict", trusted_ca_sha256=None, stage_conflict=why)
         recorded = record.get("trusted_ca_sha256")
         return dict(stage=str(record["stage"]), stage_source="record", trusted_ca_sha256=recorded if isinstance(recorded, list) else trusted)
     if stage is None:
         return dict(stage="none", stage_source="none", trusted_ca_sha256=None)
     return dict(stage=stage, stage_source="stage_file", trusted_ca_sha256=trusted)
+
+
+def conflict(record, stage_file, stage):
+    """Why the stage file contradicts the record, or None when it does not."""
+    recorded = str(record["stage"])
+    if stage not in (None, "unknown") and stage != recorded:
+        return "the record says stage %s, the stage file %s says %s" % (recorded, stage_file, stage)
+    files = record.get("files")
+    sha = files.get(stage_file) if isinstance(files, dict) else None
+    if not sha:
+        return None
+    try:
+        with open(stage_file, "rb") as fh:
+            now = hashlib.sha256(fh.read()).hexdigest()
+    except OSError:
+        return "the record lists %s, which is gone" % stage_file
+    if now != sha:
+        return "%s changed since the record of stage %s was written" % (stage_file, recorded)
+    return None

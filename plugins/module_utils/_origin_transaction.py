@@ -72,6 +72,7 @@ class Transaction:
         self.linked = []
         self.stats = {}
         self.record_old = self.record_new = None
+        self.unconfirmed = False  # the files are as planned, but no record says they went live
         self.result = dict(changed=False, changed_files=[], reloaded=False)
 
     def fail(self, msg, **extra):
@@ -150,10 +151,14 @@ class Transaction:
             self.result["record"] = doc
             self.record_new = json.dumps(doc, indent=2, sort_keys=True) + "\n"
             try:
-                if self.record_old is not None and json.loads(self.record_old) == doc:
-                    self.record_new = self.record_old  # the same record, maybe written another way: not a change
+                old = json.loads(self.record_old) if self.record_old is not None else None
             except ValueError:
-                pass
+                old = None
+            if old == doc:
+                self.record_new = self.record_old  # the same record, maybe written another way: not a change
+            # Files already as planned that the record does not list as live: a run wrote them and died before its
+            # reload (or its record). They may not be live, so they are tested and reloaded like a change.
+            self.unconfirmed = not isinstance(old, dict) or any(old.get(k) != doc[k] for k in RECORD_KEYS)
         if self.record_new != self.record_old:
             self.result["changed"] = True
             self.result["record_changed"] = True
@@ -177,8 +182,9 @@ class Transaction:
             self.fail(NOT_RUNNING % ("no process named %r" % self.p["process_name"]))
 
     def nothing_to_do(self):
-        """No file or link to change (a new record alone is no reason to test or reload), or check mode."""
-        return (not (self.changes or self.links) and not self.p["force_reload"]) or self.module.check_mode
+        """No file or link to change, or check mode. A new record alone is no reason to test or reload, unless the
+        files it lists are not the ones the old record said were live (``unconfirmed``)."""
+        return (not (self.changes or self.links or self.unconfirmed) and not self.p["force_reload"]) or self.module.check_mode
 
     # 2. Write, test; restore on failure.
     def write(self):

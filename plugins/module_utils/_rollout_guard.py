@@ -189,7 +189,11 @@ def judge(
         if stage in BELOW_REQUIRE:
             continue
         if stage != "require":
-            result["unsafe"][host] = "its AOP stage is %r, which the collection does not know" % stage
+            if obs.get("stage_conflict"):
+                why = "its AOP stage is unknown: %s (run its origin role again to put it in a known stage)" % obs["stage_conflict"]
+            else:
+                why = "its AOP stage is %r, which the collection does not know" % stage
+            result["unsafe"][host] = why
             continue
         trusted = obs.get("trusted_ca_sha256")
         for ca in cas:

@@ -81,7 +81,8 @@ options:
   observed:
     description:
       - Hosts observed in this run - host name to a dict with C(stage) and C(trusted_ca_sha256) (a list, or
-        null when not recorded), as M(originpulls.aop.webserver_status) returns them.
+        null when not recorded), as M(originpulls.aop.webserver_status) returns them, and optionally its
+        C(stage_conflict) (why the stage is unknown, given in the refusal).
     type: dict
     default: {}
   unreachable:

@@ -16,6 +16,9 @@ description:
   - The stage comes from the record that M(originpulls.aop.webserver_config) wrote on the origin once the stage was
     live (O(record_path), the local fact C(ansible_local.originpulls_aop)) when there is one; otherwise from the
     stage snippet the server's role wrote (O(stage_file)). RV(stage_source) says which.
+  - A record the stage file contradicts (another stage, or a stage file changed or gone since the record listed its
+    SHA-256) is stale, so the stage is V(unknown) and RV(stage_conflict) says why; running the origin role again puts
+    the origin back in a known stage.
   - Changes nothing. Runs on the web server (the C(origin_tls_client_auth*) modules are the Cloudflare side).
   - Formerly named C(originpulls.aop.origin_status) and C(originpulls.aop.origin_facts) (it returns no Ansible facts);
     the old names still work, with a deprecation warning.
@@ -139,12 +142,21 @@ config_test_output:
   returned: when the test ran
   type: str
 stage:
-  description: The AOP stage in place (V(none) when the roles never ran here).
+  description:
+    - The AOP stage in place (V(none) when the roles never ran here).
+    - V(unknown) when the stage file states no stage the collection knows, or contradicts the record (RV(stage_conflict)).
   returned: success
   type: str
   sample: optional
+stage_conflict:
+  description: How the stage file contradicts the record (RV(stage) is then V(unknown)).
+  returned: when RV(stage_source) is V(conflict)
+  type: str
+  sample: the record says stage require, the stage file /etc/nginx/originpulls-aop/client-auth.conf says optional
 stage_source:
-  description: Where RV(stage) was read - V(record) (the record on the origin), V(stage_file), or V(none) (neither is there).
+  description:
+    - Where RV(stage) was read - V(record) (the record on the origin), V(stage_file), V(conflict) (the two disagree),
+      or V(none) (neither is there).
   returned: success
   type: str
   sample: record

@@ -154,7 +154,8 @@ def test_the_old_name_origin_facts_still_runs_the_gate_and_says_it_is_deprecated
     log = tmp_path / "aop.log"
     since = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 5))
     log.write_text(LINE % (now(), "SUCCESS") * 3)
-    (tmp_path / "aop.log.stage").write_text("# originpulls.aop: Cloudflare Authenticated Origin Pulls, stage observe.\n")
+    stage_file = tmp_path / "aop.log.stage"
+    stage_file.write_text("# originpulls.aop: Cloudflare Authenticated Origin Pulls, stage require.\n")
     record = tmp_path / "originpulls_aop.fact"
     record.write_text('{"server": "nginx", "stage": "require", "files": {}, "includes": {}, "links": {}}\n')
     task = gate_task(log, since, 30)
@@ -166,5 +167,6 @@ def test_the_old_name_origin_facts_still_runs_the_gate_and_says_it_is_deprecated
     assert out["stage"] == "require" and out["stage_source"] == "record"
     assert "Use originpulls.aop.webserver_status instead" in res.stdout + res.stderr, res.stderr[-2000:]
     record.unlink()
+    stage_file.write_text("# originpulls.aop: Cloudflare Authenticated Origin Pulls, stage observe.\n")
     out = run_tasks([dict(task, **{"originpulls.aop.origin_facts": dict(args, record_path=str(record))})]).task("gate")
     assert out["stage"] == "observe" and out["stage_source"] == "stage_file"

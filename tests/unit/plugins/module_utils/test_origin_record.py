@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 
 from ansible_collections.originpulls.aop.plugins.module_utils._origin_record import stage_of
 
@@ -22,13 +24,16 @@ def paths(tmp_path, record=None, stage=STAGE_FILE):
     return str(stage_file), str(record_path)
 
 
+REQUIRE_FILE = STAGE_FILE.replace("optional", "require")
+
+
 def test_the_record_wins_over_the_stage_file(tmp_path):
-    got = stage_of("nginx", *paths(tmp_path, {"server": "nginx", "stage": "require", "trusted_ca_sha256": ["EE:FF"]}))
+    got = stage_of("nginx", *paths(tmp_path, {"server": "nginx", "stage": "require", "trusted_ca_sha256": ["EE:FF"]}, stage=REQUIRE_FILE))
     assert got == {"stage": "require", "stage_source": "record", "trusted_ca_sha256": ["EE:FF"]}
 
 
 def test_trusted_cas_come_from_the_stage_file_when_the_record_has_none(tmp_path):
-    got = stage_of("nginx", *paths(tmp_path, {"server": "nginx", "stage": "require"}))
+    got = stage_of("nginx", *paths(tmp_path, {"server": "nginx", "stage": "require"}, stage=REQUIRE_FILE))
     assert got == {"stage": "require", "stage_source": "record", "trusted_ca_sha256": ["AA:BB", "CC:DD"]}
 
 
@@ -46,3 +51,23 @@ def test_neither_is_none(tmp_path):
     assert stage_of("nginx", *paths(tmp_path, stage=None)) == {"stage": "none", "stage_source": "none", "trusted_ca_sha256": None}
     got = stage_of("nginx", *paths(tmp_path / "..", stage="# no stage line\n"))
     assert got["stage"] == "unknown" and got["stage_source"] == "stage_file"
+
+
+def test_a_stage_file_that_contradicts_the_record_makes_the_stage_unknown(tmp_path):
+    stage_file, record_path = paths(tmp_path, {"server": "nginx", "stage": "require"}, stage=REQUIRE_FILE)
+    assert stage_of("nginx", stage_file, record_path)["stage"] == "require"
+    got = stage_of("nginx", *paths(tmp_path, {"server": "nginx", "stage": "off"}, stage=STAGE_FILE))
+    assert got["stage"] == "unknown" and got["stage_source"] == "conflict" and got["trusted_ca_sha256"] is None
+    assert got["stage_conflict"] == "the record says stage off, the stage file %s says optional" % (tmp_path / "client-auth.conf")
+
+
+def test_a_stage_file_changed_or_gone_since_the_record_makes_the_stage_unknown(tmp_path):
+    stage_file = str(tmp_path / "client-auth.conf")
+    sha = hashlib.sha256(STAGE_FILE.encode()).hexdigest()
+    record = {"server": "nginx", "stage": "optional", "files": {stage_file: sha}}
+    assert stage_of("nginx", *paths(tmp_path, record))["stage_source"] == "record"
+    got = stage_of("nginx", *paths(tmp_path, record, stage=STAGE_FILE + "ssl_verify_client on;\n"))
+    assert got["stage"] == "unknown" and got["stage_conflict"] == "%s changed since the record of stage optional was written" % stage_file
+    os.unlink(stage_file)
+    got = stage_of("nginx", stage_file, str(tmp_path / "originpulls_aop.fact"))
+    assert got["stage"] == "unknown" and got["stage_conflict"] == "the record lists %s, which is gone" % stage_file

@@ -122,6 +122,11 @@ def test_require_without_a_recorded_trust_is_not_assumed_safe():
 def test_unknown_stage_blocks():
     out = decide(view(tca="on"), "global", "disabled", {h: at("optional") for h in HOSTS[:2]} | {"web3": at("unknown")})
     assert not out["allowed"] and "does not know" in out["unsafe"]["web3"]
+    conflict = dict(at("unknown"), stage_conflict="the record says stage optional, the stage file x says require")
+    out = decide(view(tca="on"), "global", "disabled", {h: at("optional") for h in HOSTS[:2]} | {"web3": conflict})
+    assert not out["allowed"] and out["unsafe"]["web3"] == (
+        "its AOP stage is unknown: the record says stage optional, the stage file x says require (run its origin role again to put it in a known stage)"
+    )
 
 
 # -------------------------------------------------------------------------- per-hostname

@@ -445,3 +445,20 @@ def test_traefik_builtin_test_skips_the_file_absent_deletes(origin):
     r = run(origin.args(builtin_test="traefik_dynamic", **absent(case)))
     assert r["changed"] and not r.get("failed"), r
     assert not os.path.exists(case["files"][0]["path"])
+
+
+def test_files_a_killed_run_left_unconfirmed_are_tested_and_reloaded(origin):
+    """A run wrote the files and died before its reload: the re-run finds them as planned, but the record still
+    lists the files of the stage before. They may not be live, so they are tested and reloaded, then recorded."""
+    case = nginx_case(origin)
+    run(origin.args(record={"server": "nginx", "stage": "optional"}, **case))
+    origin.called()
+    require = dict(case, files=[{"path": case["files"][0]["path"], "content": "ssl_verify_client on;\n"}])
+    with open(require["files"][0]["path"], "w") as fh:  # what the killed run wrote
+        fh.write("ssl_verify_client on;\n")
+    r = run(origin.args(record={"server": "nginx", "stage": "require"}, **require))
+    assert r["changed"] and r["changed_files"] == [] and r["reloaded"]
+    assert origin.called() == ["test", "reload"]
+    assert json.loads(origin.record.read_text())["stage"] == "require"
+    r = run(origin.args(record={"server": "nginx", "stage": "require"}, **require))
+    assert r["changed"] is False and origin.called() == []
