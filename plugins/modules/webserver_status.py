@@ -27,7 +27,10 @@ extends_documentation_fragment:
   - originpulls.aop._attributes.info_module
 options:
   server:
-    description: The web server, or V(auto) to detect the one that runs.
+    description:
+      - The web server, or V(auto) to detect the one that runs.
+      - Where several supported servers run (HAProxy in front of nginx, say), V(auto) takes the one the record on the
+        origin names (O(record_path) - the server its origin role manages here), and fails when there is no such record.
     type: str
     choices: [auto, nginx, apache, haproxy, caddy, traefik]
     default: auto
@@ -198,7 +201,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.originpulls.aop.plugins.module_utils._aop_log import count, parse_time, tail_lines
 from ansible_collections.originpulls.aop.plugins.module_utils._origin_liveness import master_pid, processes
-from ansible_collections.originpulls.aop.plugins.module_utils._origin_record import stage_of
+from ansible_collections.originpulls.aop.plugins.module_utils._origin_record import read_record, stage_of
 from ansible_collections.originpulls.aop.plugins.module_utils._origin_traefik import traefik_dynamic_test
 
 SERVERS = {
@@ -240,6 +243,21 @@ def running(spec):
     if spec.get("process"):
         return bool(processes(spec["process"]))
     return live_master(spec["pid_files"]) is not None
+
+
+def detect(found, record_path):
+    """(server, None) for ``server: auto`` from the supported servers running here, or (None, why not).
+
+    With several running (HAProxy in front of nginx, say), the one the record on the origin names - the server the
+    origin role manages here - when it is one of them."""
+    if not found:
+        return None, "no supported web server (%s) is running on this host; start it, or set the server type explicitly" % ", ".join(sorted(SERVERS))
+    if len(found) == 1:
+        return found[0], None
+    recorded = (read_record(record_path) or {}).get("server")
+    if recorded in found:
+        return recorded, None
+    return None, "several web servers run here (%s): set the server type for this host (origin_server)" % ", ".join(found)
 
 
 def journal_lines(module, unit, since):
@@ -292,14 +310,9 @@ def main():
     p = module.params
     server = p["server"]
     if server == "auto":
-        found = [name for name, spec in SERVERS.items() if running(spec)]
-        if not found:
-            module.fail_json(
-                msg="no supported web server (%s) is running on this host; start it, or set the server type explicitly" % ", ".join(sorted(SERVERS))
-            )
-        if len(found) > 1:
-            module.fail_json(msg="several web servers run here (%s): set the server type for this host (origin_server)" % ", ".join(found))
-        server = found[0]
+        server, why = detect([name for name, spec in SERVERS.items() if running(spec)], p["record_path"])
+        if server is None:
+            module.fail_json(msg=why)
     spec = SERVERS[server]
     result = dict(changed=False, server=server, running=running(spec), config_ok=None)
     result["now"] = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
