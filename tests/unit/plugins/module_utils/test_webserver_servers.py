@@ -1,10 +1,10 @@
-"""webserver_status with server: auto picks the supported server that runs; with several, the one the record names."""
+"""Which supported server runs here (webserver_status server: auto): the one that runs; with several, the one the record names."""
 
 from __future__ import annotations
 
 import json
 
-from ansible_collections.originpulls.aop.plugins.modules.webserver_status import detect
+from ansible_collections.originpulls.aop.plugins.module_utils._webserver_servers import detect
 
 
 def test_one_running_server_is_the_one(tmp_path):
