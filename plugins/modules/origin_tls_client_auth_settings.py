@@ -19,17 +19,25 @@ extends_documentation_fragment:
   - originpulls.aop.cloudflare
   - originpulls.aop._attributes
 options:
+  state:
+    description:
+      - V(enabled) turns zone-level AOP on, V(disabled) turns it off - the spelling of the other AOP switches
+        (M(originpulls.aop.tls_client_auth), M(originpulls.aop.origin_tls_client_auth_hostname)).
+      - One of O(state) and O(enabled) is required.
+    type: str
+    choices: [enabled, disabled]
   enabled:
-    description: Whether zone-level AOP is on.
+    description:
+      - Whether zone-level AOP is on, as Cloudflare's field is named. The earlier spelling of O(state), kept working;
+        mutually exclusive with it.
     type: bool
-    required: true
 """
 
 EXAMPLES = r"""
 - name: Turn zone-level AOP on (certificate uploaded and active, origins trusting our CA)
   originpulls.aop.origin_tls_client_auth_settings:
     zone: example.com
-    enabled: true
+    state: enabled
   delegate_to: localhost
 """
 
@@ -54,7 +62,7 @@ from ansible_collections.originpulls.aop.plugins.module_utils._cloudflare_module
 
 
 def converge(m, zone_id):
-    want = m.params["enabled"]
+    want = m.params["enabled"] if m.params["state"] is None else m.params["state"] == "enabled"
     before = m.api.zone_aop_enabled(zone_id)
     m.result["enabled"] = dict(before=before, after=want)
     if before != want:
@@ -67,7 +75,11 @@ def converge(m, zone_id):
 
 
 def main():
-    CloudflareModule(dict(enabled=dict(type="bool", required=True))).run(converge)
+    CloudflareModule(
+        dict(state=dict(type="str", choices=["enabled", "disabled"]), enabled=dict(type="bool")),
+        mutually_exclusive=[("state", "enabled")],
+        required_one_of=[("state", "enabled")],
+    ).run(converge)
 
 
 if __name__ == "__main__":

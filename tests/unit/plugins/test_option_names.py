@@ -75,6 +75,15 @@ def test_an_old_spelling_is_only_an_alias_of_the_one_name(plugin):
             assert not stray or name == one, "%s: %s is an alias of %s, not of %s" % (plugin, sorted(stray), name, one)
 
 
+# The on/off switches of what Cloudflare presents: the same option, state: enabled/disabled, in every module.
+SWITCHES = ("modules/tls_client_auth", "modules/origin_tls_client_auth_settings", "modules/origin_tls_client_auth_hostname")
+
+
+@pytest.mark.parametrize("plugin", SWITCHES)
+def test_every_aop_switch_is_spelt_state_enabled_disabled(plugin):
+    assert {"enabled", "disabled"} <= set(OPTIONS[plugin]["state"]["choices"])
+
+
 def test_no_name_is_an_option_in_one_module_and_an_alias_of_another_in_the_next():
     primary = {name for options in OPTIONS.values() for name in options}
     alias_of = {}

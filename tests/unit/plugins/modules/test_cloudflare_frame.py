@@ -160,6 +160,18 @@ def test_check_mode_writes_nothing_and_the_diff_names_the_zone(capsys, emulator,
     assert r["changed"] is True and [e["method"] for e in emulator.writes()] == ["PUT"] and "diff" not in r
 
 
+def test_zone_level_switch_spelt_state_as_the_other_switches_or_enabled_as_before(capsys, emulator, zone_id):
+    r = run(capsys, "origin_tls_client_auth_settings", dict(base(emulator, zone_id), state="enabled"))
+    assert r["changed"] is True and r["enabled"] == {"before": False, "after": True}
+    assert run(capsys, "origin_tls_client_auth_settings", dict(base(emulator, zone_id), enabled=True))["changed"] is False
+    r = run(capsys, "origin_tls_client_auth_settings", dict(base(emulator, zone_id), state="disabled"))
+    assert r["changed"] is True and r["enabled"] == {"before": True, "after": False}
+    r = run(capsys, "origin_tls_client_auth_settings", dict(base(emulator, zone_id), state="enabled", enabled=True))
+    assert r["failed"] and "mutually exclusive" in r["msg"]
+    r = run(capsys, "origin_tls_client_auth_settings", base(emulator, zone_id))
+    assert r["failed"] and "one of the following is required: state, enabled" in r["msg"]
+
+
 def test_a_refusal_before_the_write_carries_the_reads(capsys, emulator, zone_id):
     emulator.state.zones[zone_id]["settings"]["ssl"]["value"] = "flexible"
     r = run(capsys, "tls_client_auth", base(emulator, zone_id, state="enabled"))
