@@ -68,12 +68,12 @@ def unit(session):
 
 @nox.session(python=False)
 def integration(session):
-    """pytest tests/integration, two workers (pytest-xdist, a file per worker at a time).
+    """pytest tests/integration_pytest, two workers (pytest-xdist, a file per worker at a time).
 
     The tests spend their time in ansible-playbook subprocesses. test_docs_site.py reads the site that
     the docs session builds: it runs there.
     """
-    files = sorted(f for f in glob.glob("tests/integration/test_*.py") if os.path.basename(f) != "test_docs_site.py")
+    files = sorted(f for f in glob.glob("tests/integration_pytest/test_*.py") if os.path.basename(f) != "test_docs_site.py")
     pytest(session, "-n", os.environ.get("AOP_INTEGRATION_WORKERS", "2"), "--dist", "loadfile", *files)
 
 
@@ -82,4 +82,4 @@ def docs(session):
     """antsibull-docs lint; the HTML docs site into build/docs (scripts/docs.sh); its check."""
     session.run("antsibull-docs", "lint-collection-docs", "--plugin-docs", "--check-extra-docs-refs", ".")
     session.run("bash", os.path.join(HERE, "scripts", "docs.sh"), os.path.join(HERE, "build", "docs"))
-    pytest(session, "tests/integration/test_docs_site.py", env={"AOP_DOCS_HTML": os.path.join(HERE, "build", "docs", "build", "html")})
+    pytest(session, "tests/integration_pytest/test_docs_site.py", env={"AOP_DOCS_HTML": os.path.join(HERE, "build", "docs", "build", "html")})

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Make sure a Chromium that can run headless is installed (the HTML report's browser test renders
-# with it: tests/integration/test_audit_report_browser.py).
+# with it: tests/integration_pytest/test_audit_report_browser.py).
 #
 # - A chromium (or chromium-browser) on PATH is used as it is.
 # - Otherwise, as root, install Debian's chromium package with apt-get (once; a second run finds it).

@@ -8,11 +8,11 @@
 #   lint         yamllint, ansible-lint (production profile), ruff, changelog fragments
 #   sanity       ansible-test sanity on a temporary ansible_collections/originpulls/aop tree
 #   unit         pytest tests/unit (API client against the emulator, certificate logic, ...)
-#   integration  pytest tests/integration (modules through ansible-playbook, collection build), two
-#                pytest-xdist workers
+#   integration  pytest tests/integration_pytest (modules through ansible-playbook, collection build),
+#                two pytest-xdist workers
 #   docs         antsibull-docs lint-collection-docs --plugin-docs; the HTML docs site
 #                (scripts/docs.sh: sphinx-init + sphinx-build -W, into build/docs) and its check
-#                (tests/integration/test_docs_site.py)
+#                (tests/integration_pytest/test_docs_site.py)
 #   docker       Docker engine on demand + the locally built origin images: Debian 12 (bookworm,
 #                AOP_ORIGIN_IMAGE) and Debian 13 (trixie, AOP_ORIGIN_IMAGE_TRIXIE)
 #   molecule     every Molecule scenario under extensions/molecule: origins on Debian 12 and on

@@ -541,7 +541,7 @@ def step_broken_config(fleet):
 
 
 def step_api_failure(fleet):
-    # (429 with Retry-After and the other retry bounds are covered against the emulator in tests/integration.)
+    # (429 with Retry-After and the other retry bounds are covered against the emulator in tests/integration_pytest.)
     print("Cloudflare API failing at the toggle (5xx): bounded retries, clean stop, origins at optional")
     for fault in ({"kind": "status", "status": 503, "method": "PATCH"},):
         fleet.emulator("POST", "/faults", fault)
