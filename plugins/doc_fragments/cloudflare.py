@@ -45,14 +45,6 @@ options:
     description:
       - Account id that owns the zone, to choose between zones of the same name in several accounts.
     type: str
-  connect_timeout:
-    description: Seconds to wait for a connection to the API.
-    type: float
-    default: 10
-  timeout:
-    description: Seconds to wait for an API response once connected.
-    type: float
-    default: 30
   retries:
     description:
       - How many times a failed call is retried. HTTP 429 waits for C(Retry-After); HTTP 5xx and
@@ -61,18 +53,6 @@ options:
         reached Cloudflare.
     type: int
     default: 5
-  retry_max_delay:
-    description: The longest single wait between two attempts, in seconds.
-    type: float
-    default: 30
-  retry_max_total:
-    description: The most time all waits of one call may add up to, in seconds.
-    type: float
-    default: 120
-  validate_certs:
-    description: Verify the API's TLS certificate.
-    type: bool
-    default: true
   api_ca_path:
     description:
       - A CA bundle to verify the API's certificate with (a private proxy or emulator).
@@ -92,4 +72,30 @@ notes:
   - "The module runs where it is delegated to, normally the controller (C(delegate_to: localhost), C(run_once: true))."
   - C(module_defaults) with C(group/originpulls.aop.cloudflare) sets these options once, for a play or a block, for every
     module of this collection that talks to Cloudflare.
+"""
+
+    # The connection options the modules and the inventory plugin (plugins/inventory/cloudflare.py) describe
+    # alike: originpulls.aop.cloudflare.connection. Every module that extends the fragment above extends this one too.
+    CONNECTION = r"""
+options:
+  connect_timeout:
+    description: Seconds to wait for a connection to the API.
+    type: float
+    default: 10
+  timeout:
+    description: Seconds to wait for an API response once connected.
+    type: float
+    default: 30
+  retry_max_delay:
+    description: The longest single wait between two attempts, in seconds.
+    type: float
+    default: 30
+  retry_max_total:
+    description: The most time all waits of one call may add up to, in seconds.
+    type: float
+    default: 120
+  validate_certs:
+    description: Verify the API's TLS certificate.
+    type: bool
+    default: true
 """

@@ -42,6 +42,7 @@ requirements:
 extends_documentation_fragment:
   - constructed
   - inventory_cache
+  - originpulls.aop.cloudflare.connection
 options:
   plugin:
     description: Marks this file as a source for this plugin.
@@ -94,32 +95,12 @@ options:
     description: Base URL of the Cloudflare v4 API. Change it for a proxy or an emulator.
     type: str
     default: https://api.cloudflare.com/client/v4
-  connect_timeout:
-    description: Seconds to wait for a connection to the API.
-    type: float
-    default: 10
-  timeout:
-    description: Seconds to wait for an API response once connected.
-    type: float
-    default: 30
   retries:
     description:
       - How many times a failed call is retried. HTTP 429 waits for C(Retry-After); HTTP 5xx and
         connection errors back off exponentially with jitter.
     type: int
     default: 5
-  retry_max_delay:
-    description: The longest single wait between two attempts, in seconds.
-    type: float
-    default: 30
-  retry_max_total:
-    description: The most time all waits of one call may add up to, in seconds.
-    type: float
-    default: 120
-  validate_certs:
-    description: Verify the API's TLS certificate.
-    type: bool
-    default: true
   api_ca_path:
     description:
       - A CA bundle to verify the API's certificate with (a private proxy or emulator).

@@ -18,6 +18,7 @@ description:
 author: originpulls.aop maintainers (@originpulls)
 extends_documentation_fragment:
   - originpulls.aop.cloudflare
+  - originpulls.aop.cloudflare.connection
   - originpulls.aop.aop_certificate
   - originpulls.aop._attributes
 """

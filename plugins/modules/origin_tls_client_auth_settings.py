@@ -17,6 +17,7 @@ description:
 author: originpulls.aop maintainers (@originpulls)
 extends_documentation_fragment:
   - originpulls.aop.cloudflare
+  - originpulls.aop.cloudflare.connection
   - originpulls.aop._attributes
 options:
   state:
