@@ -38,9 +38,12 @@ import urllib.request
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(REPO, "tests", "origin"))
+sys.path.insert(0, os.path.join(REPO, "tests"))
 
 import wire  # noqa: E402
 from probe import request  # noqa: E402
+
+from helpers.local_server import free_port  # noqa: E402
 
 ZONE = "example.com"
 # The origins of the fleet, by the server in their container name (aop-fleet-<server>-<n>): where
@@ -270,14 +273,6 @@ class Fleet:
         if failed and raise_on_failure:
             raise AssertionError("requests through the edge failed:\n%s" % proc.stdout)
         return summary
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 PROGRESS = re.compile(r"^PLAY \[(?P<play>.*?)\]|^\s+(?P<wait>(gate|certificate) \[.*)|^(?P<fatal>fatal: .{0,300})")

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import ssl
 import subprocess
-import threading
 
 import pytest
 
 from helpers.ansible import run_tasks
+from helpers.local_server import serving
 from origin import pki
 
 FILES = os.path.join(os.path.dirname(__file__), "..", "unit", "files")
@@ -229,31 +228,14 @@ def tls_server(tmp_path):
     pem.write_bytes((tmp_path / "server.crt").read_bytes() + (tmp_path / "server.key").read_bytes())
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(str(pem))
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(16)
-    listener.settimeout(0.2)
-    stop = threading.Event()
 
-    def serve():
-        while not stop.is_set():
-            try:
-                conn, _addr = listener.accept()
-            except OSError:
-                continue
-            try:
-                with ctx.wrap_socket(conn, server_side=True) as tls:
-                    tls.settimeout(2)
-                    tls.recv(1)
-            except OSError:
-                pass
+    def handshake(conn):
+        with ctx.wrap_socket(conn, server_side=True) as tls:
+            tls.settimeout(2)
+            tls.recv(1)
 
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    yield listener.getsockname()[1]
-    stop.set()
-    thread.join(2)
-    listener.close()
+    with serving(handshake) as port:
+        yield port
 
 
 def test_live_check_waits_for_the_handshake_and_restores_when_it_never_comes(site, tls_server):

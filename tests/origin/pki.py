@@ -33,7 +33,10 @@ def name(cn, org):
     )
 
 
-def issue(subject, issuer=None, issuer_key=None, ca=False, days=365, sans=(), usage=None):
+def issue(subject, issuer=None, issuer_key=None, ca=False, days=365, sans=(), usage=None, start_days=-1, now=None):
+    """A certificate for ``subject`` and its new key: self-signed unless ``issuer``/``issuer_key`` are given, valid
+    from ``start_days`` to ``days`` days after ``now`` (default: the time this module was loaded)."""
+    now = now or NOW
     key = ec.generate_private_key(ec.SECP256R1())
     issuer = issuer or subject
     signer = issuer_key or key
@@ -43,8 +46,8 @@ def issue(subject, issuer=None, issuer_key=None, ca=False, days=365, sans=(), us
         .issuer_name(issuer)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(NOW - datetime.timedelta(days=1))
-        .not_valid_after(NOW + datetime.timedelta(days=days))
+        .not_valid_before(now + datetime.timedelta(days=start_days))
+        .not_valid_after(now + datetime.timedelta(days=days))
         .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
     )
     if ca:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-import socket
-import threading
 import time
 
 import pytest
@@ -13,6 +11,7 @@ from conftest import TOKEN
 from ansible_collections.originpulls.aop.plugins.module_utils import _cloudflare as cf
 from ansible_collections.originpulls.aop.plugins.module_utils import _cloudflare_errors as cf_errors
 from ansible_collections.originpulls.aop.plugins.module_utils._cloudflare_api import CloudflareApi
+from helpers.local_server import free_port, serving
 
 
 class Clock:
@@ -47,23 +46,39 @@ def test_email_and_key_auth(emulator, zone_id):
     assert emulator.log[-1]["auth"] == "api_key"
 
 
-def test_env_token_used_only_without_explicit_credentials(monkeypatch, emulator, zone_id):
-    monkeypatch.setenv("CLOUDFLARE_API_TOKEN", TOKEN)
-    monkeypatch.setenv("CLOUDFLARE_EMAIL", "ignored@example.com")
-    monkeypatch.setenv("CLOUDFLARE_API_KEY", "ignored")
+CREDENTIAL_VARIABLES = ("CLOUDFLARE_API_TOKEN", "CLOUDFLARE_TOKEN", "CLOUDFLARE_EMAIL", "CLOUDFLARE_API_KEY")
+
+
+@pytest.fixture
+def no_env_credentials(monkeypatch):
+    """None of the credential variables is set; the test sets the ones it needs."""
+    for var in CREDENTIAL_VARIABLES:
+        monkeypatch.delenv(var, raising=False)
+    return monkeypatch
+
+
+# CLOUDFLARE_TOKEN is what community.general.cloudflare_dns reads: accepted after CLOUDFLARE_API_TOKEN.
+@pytest.mark.parametrize("variable", ["CLOUDFLARE_API_TOKEN", "CLOUDFLARE_TOKEN"])
+def test_env_token_wins_over_env_email_and_key(no_env_credentials, emulator, zone_id, variable):
+    no_env_credentials.setenv(variable, TOKEN)
+    no_env_credentials.setenv("CLOUDFLARE_EMAIL", "ignored@example.com")
+    no_env_credentials.setenv("CLOUDFLARE_API_KEY", "ignored")
     c = cf.CloudflareClient(api_url=emulator.url)
     assert c.auth_method == "api_token"
     assert CloudflareApi(c).setting(zone_id, "ssl")["id"] == "ssl"
+    assert emulator.log[-1]["auth"] == "api_token"
+
+
+def test_env_token_used_only_without_explicit_credentials(monkeypatch, emulator):
+    monkeypatch.setenv("CLOUDFLARE_API_TOKEN", TOKEN)
     emulator.state.keys["ops@example.com"] = "kk"
     explicit = cf.CloudflareClient(api_url=emulator.url, api_email="ops@example.com", api_key="kk")
     assert explicit.auth_method == "api_key"
 
 
-def test_env_email_and_key(monkeypatch):
-    monkeypatch.delenv("CLOUDFLARE_API_TOKEN", raising=False)
-    monkeypatch.delenv("CLOUDFLARE_TOKEN", raising=False)
-    monkeypatch.setenv("CLOUDFLARE_EMAIL", "ops@example.com")
-    monkeypatch.setenv("CLOUDFLARE_API_KEY", "abc")
+def test_env_email_and_key(no_env_credentials):
+    no_env_credentials.setenv("CLOUDFLARE_EMAIL", "ops@example.com")
+    no_env_credentials.setenv("CLOUDFLARE_API_KEY", "abc")
     assert cf.CloudflareClient._select_auth(None, None, None)[0] == "api_key"
 
 
@@ -76,32 +91,16 @@ def test_env_email_and_key(monkeypatch):
         ("Bearer abc", None, None, "without the 'Bearer ' prefix"),
     ],
 )
-def test_auth_selection_errors(monkeypatch, token, email, key, message):
-    for var in ("CLOUDFLARE_API_TOKEN", "CLOUDFLARE_TOKEN", "CLOUDFLARE_EMAIL", "CLOUDFLARE_API_KEY"):
-        monkeypatch.delenv(var, raising=False)
+def test_auth_selection_errors(no_env_credentials, token, email, key, message):
     with pytest.raises(cf.CloudflareError, match=message):
         cf.CloudflareClient._select_auth(token, email, key)
 
 
-def test_no_credentials_message_names_every_variable(monkeypatch):
-    for var in ("CLOUDFLARE_API_TOKEN", "CLOUDFLARE_TOKEN", "CLOUDFLARE_EMAIL", "CLOUDFLARE_API_KEY"):
-        monkeypatch.delenv(var, raising=False)
+def test_no_credentials_message_names_every_variable(no_env_credentials):
     with pytest.raises(cf.CloudflareError) as err:
         cf.CloudflareClient._select_auth(None, None, None)
-    for var in ("CLOUDFLARE_API_TOKEN", "CLOUDFLARE_TOKEN", "CLOUDFLARE_EMAIL", "CLOUDFLARE_API_KEY"):
+    for var in CREDENTIAL_VARIABLES:
         assert var in str(err.value)
-
-
-# CLOUDFLARE_TOKEN is what community.general.cloudflare_dns reads: accepted after CLOUDFLARE_API_TOKEN.
-def test_env_cloudflare_token_is_a_fallback(monkeypatch, emulator, zone_id):
-    monkeypatch.delenv("CLOUDFLARE_API_TOKEN", raising=False)
-    monkeypatch.setenv("CLOUDFLARE_TOKEN", TOKEN)
-    monkeypatch.setenv("CLOUDFLARE_EMAIL", "ignored@example.com")
-    monkeypatch.setenv("CLOUDFLARE_API_KEY", "ignored")
-    c = cf.CloudflareClient(api_url=emulator.url)
-    assert c.auth_method == "api_token"
-    assert CloudflareApi(c).setting(zone_id, "ssl")["id"] == "ssl"
-    assert emulator.log[-1]["auth"] == "api_token"
 
 
 def test_env_cloudflare_api_token_wins_over_cloudflare_token(monkeypatch, emulator, zone_id):
@@ -251,15 +250,6 @@ def test_read_timeout_retried_for_get_not_for_post(emulator, zone_id):
     emulator.expected_violations = 0
 
 
-def closed_port():
-    """A port on 127.0.0.1 where nothing listens."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    return port
-
-
 SECRET = "s3cr3t-t0ken-never-shown"
 URLLIB3_NOISE = ("Max retries exceeded", "ConnectionPool", "NewConnectionError", "NameResolutionError", "Caused by", "Errno", "object at 0x")
 
@@ -274,14 +264,14 @@ def assert_one_clean_sentence(message, *secrets):
 
 def test_connection_refused_is_retried_then_reported():
     clock = Clock()
-    c = cf.CloudflareClient(api_url="http://127.0.0.1:%d/client/v4" % closed_port(), api_token="x", retries=2, sleep=clock)
+    c = cf.CloudflareClient(api_url="http://127.0.0.1:%d/client/v4" % free_port(), api_token="x", retries=2, sleep=clock)
     with pytest.raises(cf.CloudflareError, match="refused"):
         c.request("POST", "/zones/%s/origin_tls_client_auth" % ("a" * 32), body={})
     assert len(clock.waits) == 2  # refused before sending: safe to retry even a POST
 
 
 def test_unreachable_api_is_one_clean_sentence_with_a_hint():
-    port = closed_port()
+    port = free_port()
     clock = Clock()
     c = cf.CloudflareClient(api_url="http://127.0.0.1:%d/client/v4" % port, api_token=SECRET, retries=5, sleep=clock)
     with pytest.raises(cf.CloudflareError) as err:
@@ -297,7 +287,7 @@ def test_unreachable_api_is_one_clean_sentence_with_a_hint():
 
 
 def test_unreachable_api_within_the_wait_budget_says_why_it_stopped():
-    c = cf.CloudflareClient(api_url="http://127.0.0.1:%d/client/v4" % closed_port(), api_token=SECRET, retries=50, retry_max_total=3, sleep=Clock())
+    c = cf.CloudflareClient(api_url="http://127.0.0.1:%d/client/v4" % free_port(), api_token=SECRET, retries=50, retry_max_total=3, sleep=Clock())
     with pytest.raises(cf.CloudflareError) as err:
         c.get("/zones")
     assert "refused (nothing listens there); the next wait would exceed retry_max_total=3s. Hint: check api_url" in str(err.value)
@@ -305,7 +295,7 @@ def test_unreachable_api_within_the_wait_budget_says_why_it_stopped():
 
 
 def test_credentials_in_api_url_are_not_shown():
-    port = closed_port()
+    port = free_port()
     c = cf.CloudflareClient(api_url="http://ops:pa55word@127.0.0.1:%d/client/v4" % port, api_token=SECRET, retries=0, sleep=Clock())
     with pytest.raises(cf.CloudflareError) as err:
         c.get("/zones")
@@ -337,28 +327,15 @@ def test_dns_failure_does_not_sleep_for_long_in_real_time():
 
 def test_tls_failure_is_one_sentence_with_its_reason():
     """Something on 127.0.0.1 that does not speak TLS: the reason, not urllib3's chain."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(5)
-    port = server.getsockname()[1]
 
-    def answer_in_plain_http():
-        while True:
-            try:
-                conn, _peer = server.accept()
-            except OSError:
-                return
-            with conn:
-                conn.recv(4096)
-                conn.sendall(b"HTTP/1.0 400 Bad Request\r\n\r\n")
+    def answer_in_plain_http(conn):
+        conn.recv(4096)
+        conn.sendall(b"HTTP/1.0 400 Bad Request\r\n\r\n")
 
-    threading.Thread(target=answer_in_plain_http, daemon=True).start()
-    try:
+    with serving(answer_in_plain_http) as port:
         c = cf.CloudflareClient(api_url="https://127.0.0.1:%d/client/v4" % port, api_token=SECRET, sleep=Clock())
         with pytest.raises(cf.CloudflareError) as err:
             c.get("/zones")
-    finally:
-        server.close()
     message = str(err.value)
     assert message.startswith("Cloudflare API GET /zones failed: TLS with 127.0.0.1:%d failed (" % port), message
     assert "Hint: check api_url (https://127.0.0.1:%d/client/v4), or give api_ca_path" % port in message
@@ -402,7 +379,7 @@ def test_a_token_cloudflare_rejects_is_not_repeated_in_the_message(monkeypatch, 
 
 def test_an_unreachable_api_with_the_token_from_the_environment(monkeypatch):
     monkeypatch.setenv("CLOUDFLARE_API_TOKEN", ENV_SECRET)
-    c = cf.CloudflareClient(api_url="http://127.0.0.1:%d/client/v4" % closed_port(), retries=2, sleep=Clock())
+    c = cf.CloudflareClient(api_url="http://127.0.0.1:%d/client/v4" % free_port(), retries=2, sleep=Clock())
     with pytest.raises(cf.CloudflareError) as info:
         c.get("/zones")
     assert "failed after 3 attempts" in str(info.value)

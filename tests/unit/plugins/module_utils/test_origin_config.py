@@ -10,47 +10,7 @@ from ansible_collections.originpulls.aop.plugins.module_utils import _origin_con
 from ansible_collections.originpulls.aop.plugins.module_utils import _origin_liveness as liveness
 from ansible_collections.originpulls.aop.plugins.module_utils import _origin_nginx as nginx
 from ansible_collections.originpulls.aop.plugins.module_utils import _origin_traefik as traefik
-
-NGINX = """\
-# an operator's file
-server {
-    listen 80;
-    server_name www.example.com;
-    return 301 https://$host$request_uri;
-}
-
-server {
-    listen 443 ssl;   # TLS
-    server_name www.example.com example.com;
-    ssl_certificate /etc/ssl/site.pem;
-    location / {
-        add_header X-Test "a } brace in a string";
-        root /var/www/html;
-    }
-}
-server {
-    listen 8443 ssl http2;
-    server_name api.example.com;
-    access_log /var/log/nginx/api.log;
-}
-"""
-
-APACHE = """\
-<VirtualHost *:80>
-    ServerName www.example.com
-</VirtualHost>
-# <VirtualHost *:443> in a comment
-<IfModule mod_ssl.c>
-<VirtualHost _default_:443>
-    ServerName www.example.com
-    ServerAlias example.com
-    SSLEngine on
-    <Location />
-        Require all granted
-    </Location>
-</VirtualHost>
-</IfModule>
-"""
+from helpers.operator_configs import APACHE, CADDY, HAPROXY, NGINX
 
 INC = "include /etc/nginx/originpulls-aop/www.conf;"
 
@@ -102,26 +62,6 @@ def test_apache_plain_vhost_is_not_tls():
         oc.ensure_lines("<VirtualHost *:80>\nServerName a\n</VirtualHost>\n", "apache", ["Include x"])
 
 
-HAPROXY = """\
-global
-\tlog /dev/log local0
-
-defaults
-\tmode http
-
-frontend fe_http
-\tbind :80
-\tdefault_backend be
-
-# the TLS frontend
-frontend fe_https
-\tbind :443 ssl crt /etc/haproxy/site.pem alpn h2,http/1.1
-\tbind :::443 v4v6 ssl crt /etc/haproxy/site.pem
-\tdefault_backend be
-
-backend be
-\tserver s1 127.0.0.1:8080
-"""
 HAPROXY_LINES = ["log global", "log stdout format raw local0"]
 
 
@@ -155,38 +95,6 @@ def test_haproxy_frontend_by_name_and_no_match():
         oc.ensure_lines(HAPROXY, "haproxy", [], server_name="fe_http", bind_options="verify optional")
 
 
-CADDY = """\
-{
-\temail ops@example.com
-}
-
-(common) {
-\tencode gzip
-}
-
-www.example.com, example.com {
-\ttls /etc/caddy/site.crt /etc/caddy/site.key
-\tlog {
-\t\toutput file /var/log/caddy/www.log
-\t}
-\treverse_proxy 127.0.0.1:8080
-}
-
-api.example.com {
-\ttls /etc/caddy/api.crt /etc/caddy/api.key {
-\t\tprotocols tls1.2 tls1.3
-\t}
-\trespond "api # not a comment"
-}
-
-auto.example.com {
-\trespond "auto"
-}
-
-http://plain.example.com {
-\trespond "plain"
-}
-"""
 CADDY_IMPORT = ["import /etc/caddy/originpulls-aop/client-auth.caddy"]
 CADDY_LOG = "import /etc/caddy/originpulls-aop/log.caddy"
 
@@ -242,26 +150,24 @@ def test_traefik_dynamic_test(tmp_path):
 
 # What `openssl s_client -tls1_2` without a client certificate prints, trimmed to the lines that matter:
 # OpenSSL 3.0 (Debian 12) and OpenSSL 3.5 (Debian 13) print the CA names and alerts differently.
-S_CLIENT_REQUIRE_30 = """\
-40974EC5D27F0000:error:0A000410:SSL routines:ssl3_read_bytes:sslv3 alert handshake failure:../ssl/record/rec_layer_s3.c:1602:SSL alert number 40
+S_CLIENT_REQUIRE = """\
+{alert}
 CONNECTED(00000003)
 ---
 Acceptable client certificate CA names
-C = US, O = Test Origin Pull CA, CN = origin-pull.test
+{ca_names}
 Client Certificate Types: RSA sign, DSA sign, ECDSA sign
 ---
 New, TLSv1.2, Cipher is ECDHE-RSA-AES256-GCM-SHA384
 """
-S_CLIENT_REQUIRE_35 = """\
-40D719346B7F0000:error:0A000410:SSL routines:ssl3_read_bytes:ssl/tls alert handshake failure:../ssl/record/rec_layer_s3.c:918:SSL alert number 40
-CONNECTED(00000003)
----
-Acceptable client certificate CA names
-C=US, O=Test Origin Pull CA, CN=origin-pull.test
-Client Certificate Types: RSA sign, DSA sign, ECDSA sign
----
-New, TLSv1.2, Cipher is ECDHE-RSA-AES256-GCM-SHA384
-"""
+S_CLIENT_REQUIRE_30 = S_CLIENT_REQUIRE.format(
+    alert="40974EC5D27F0000:error:0A000410:SSL routines:ssl3_read_bytes:sslv3 alert handshake failure:../ssl/record/rec_layer_s3.c:1602:SSL alert number 40",
+    ca_names="C = US, O = Test Origin Pull CA, CN = origin-pull.test",
+)
+S_CLIENT_REQUIRE_35 = S_CLIENT_REQUIRE.format(
+    alert="40D719346B7F0000:error:0A000410:SSL routines:ssl3_read_bytes:ssl/tls alert handshake failure:../ssl/record/rec_layer_s3.c:918:SSL alert number 40",
+    ca_names="C=US, O=Test Origin Pull CA, CN=origin-pull.test",
+)
 S_CLIENT_OFF = """\
 CONNECTED(00000003)
 ---

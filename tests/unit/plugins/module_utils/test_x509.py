@@ -7,12 +7,12 @@ import os
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import NameOID
 
 from ansible_collections.originpulls.aop.plugins.module_utils import _x509
 from ansible_collections.originpulls.aop.plugins.module_utils._aop_ca import CLOUDFLARE_AOP_CA_PEM
+from origin import pki
 
 FILES = os.path.join(os.path.dirname(__file__), "..", "..", "files")
 NOW = datetime.datetime(2026, 11, 28, tzinfo=datetime.timezone.utc)
@@ -24,22 +24,11 @@ def read(name):
 
 
 def make_cert(ca=True, days=365, start_days=-1, cn="Test CA", ou=None):
-    key = ec.generate_private_key(ec.SECP256R1())
+    """A self-signed certificate named ``cn`` (and ``ou``), PEM, valid from ``start_days`` to ``days`` around NOW."""
     attrs = [x509.NameAttribute(NameOID.COMMON_NAME, cn)]
     if ou:
         attrs.append(x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, ou))
-    name = x509.Name(attrs)
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(NOW + datetime.timedelta(days=start_days))
-        .not_valid_after(NOW + datetime.timedelta(days=days))
-        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
-    )
-    cert = builder.sign(key, hashes.SHA256())
+    cert, key = pki.issue(x509.Name(attrs), ca=ca, days=days, start_days=start_days, now=NOW)
     return cert.public_bytes(serialization.Encoding.PEM).decode(), key
 
 

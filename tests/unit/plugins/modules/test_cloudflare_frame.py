@@ -7,15 +7,14 @@ a problem with the input stops the module before any call.
 from __future__ import annotations
 
 import importlib
-import json
 
 import pytest
 import yaml
-from ansible.module_utils import basic
 from conftest import TOKEN
 from cryptography.hazmat.primitives import serialization
 
 from helpers.collection import ROOT
+from helpers.module import run_module
 from origin.pki import issue, name
 
 MODULES = "ansible_collections.originpulls.aop.plugins.modules."
@@ -30,25 +29,7 @@ def leaf_pair():
 
 def run(capsys, module, args, check_mode=False, diff=False):
     """Run ``module``'s main() with ``args``; returns its JSON result."""
-    args = dict(args, _ansible_check_mode=check_mode, _ansible_diff=diff)
-    main = importlib.import_module(MODULES + module).main
-    try:
-        from ansible.module_utils.testing import patch_module_args  # ansible-core >= 2.19
-    except ImportError:  # ansible-core 2.17
-        patch_module_args = None
-    capsys.readouterr()
-    with pytest.raises(SystemExit):
-        if patch_module_args is None:
-            saved = basic._ANSIBLE_ARGS
-            basic._ANSIBLE_ARGS = json.dumps({"ANSIBLE_MODULE_ARGS": args}).encode()
-            try:
-                main()
-            finally:
-                basic._ANSIBLE_ARGS = saved
-        else:
-            with patch_module_args(args):
-                main()
-    return json.loads(capsys.readouterr().out)
+    return run_module(capsys, importlib.import_module(MODULES + module).main, args, check_mode, diff)
 
 
 @pytest.fixture

@@ -8,7 +8,8 @@ import threading
 
 import pytest
 
-from ansible_collections.originpulls.aop.plugins.modules.tls_probe import probe, verdict
+from ansible_collections.originpulls.aop.plugins.modules.tls_probe import main, probe, verdict
+from helpers.module import run_module
 from origin import pki
 
 
@@ -143,29 +144,7 @@ def test_which_http_answers_count_as_refused(status, refused):
 
 def run_main(capsys, args):
     """tls_probe's main() with ``args`` as a task would give them; returns its JSON result."""
-    import json
-
-    from ansible.module_utils import basic
-
-    from ansible_collections.originpulls.aop.plugins.modules.tls_probe import main
-
-    try:
-        from ansible.module_utils.testing import patch_module_args  # ansible-core >= 2.19
-    except ImportError:  # ansible-core 2.17
-        patch_module_args = None
-    capsys.readouterr()
-    with pytest.raises(SystemExit):
-        if patch_module_args is None:
-            saved = basic._ANSIBLE_ARGS
-            basic._ANSIBLE_ARGS = json.dumps({"ANSIBLE_MODULE_ARGS": args}).encode()
-            try:
-                main()
-            finally:
-                basic._ANSIBLE_ARGS = saved
-        else:
-            with patch_module_args(args):
-                main()
-    return json.loads(capsys.readouterr().out)
+    return run_module(capsys, main, args)
 
 
 @pytest.mark.parametrize(("cert_option", "key_option"), [("certificate_path", "private_key_path"), ("client_cert", "client_key")])

@@ -12,9 +12,10 @@ import json
 import os
 
 import pytest
-from ansible.module_utils import basic
 
 from ansible_collections.originpulls.aop.plugins.modules import webserver_config
+from helpers.module import run_module
+from helpers.operator_configs import APACHE, CADDY, HAPROXY, NGINX
 
 NGINX_MAIN = """\
 user www-data;
@@ -28,74 +29,6 @@ http {
 }
 """
 NGINX_CONF_D = 'log_format json escape=json \'{"t":"$time_iso8601"}\';\naccess_log /var/log/nginx/access.json json;\n'
-NGINX_VHOSTS = """\
-# www and api, one file
-server {
-    listen 80;
-    server_name www.example.com;
-    return 301 https://$host$request_uri;
-}
-
-server {
-    listen 443 ssl;
-    server_name www.example.com;
-    ssl_certificate /etc/ssl/www.pem;
-    location / { root /var/www/html; }
-}
-
-server {
-    listen 443 ssl;
-    server_name api.example.com;
-    access_log /var/log/nginx/api.log;
-}
-"""
-APACHE_VHOSTS = """\
-<VirtualHost *:80>
-    ServerName www.example.com
-    Redirect permanent / https://www.example.com/
-</VirtualHost>
-<IfModule mod_ssl.c>
-    <VirtualHost _default_:443>
-        ServerName www.example.com
-        SSLEngine on
-        SSLCertificateFile /etc/ssl/www.pem
-    </VirtualHost>
-    <VirtualHost *:443>
-        ServerName api.example.com
-        SSLEngine on
-    </VirtualHost>
-</IfModule>
-"""
-HAPROXY_CFG = """\
-global
-    log /dev/log local0
-
-defaults
-    mode http
-    option httplog
-
-frontend fe_https
-    bind :443 ssl crt /etc/haproxy/site.pem alpn h2,http/1.1   # the operator's comment
-    bind :::443 v4v6 ssl crt /etc/haproxy/site.pem
-    default_backend be
-
-frontend fe_admin
-    bind :8443 ssl crt /etc/haproxy/admin.pem
-    default_backend be
-
-backend be
-    server s1 127.0.0.1:8080
-"""
-CADDYFILE = """\
-www.example.com {
-\ttls /etc/caddy/www.crt /etc/caddy/www.key
-\treverse_proxy 127.0.0.1:8080
-}
-
-api.example.com {
-\trespond "api"
-}
-"""
 
 
 CAPTURE = []  # the capsys of the running test (set by the origin fixture)
@@ -103,25 +36,7 @@ CAPTURE = []  # the capsys of the running test (set by the origin fixture)
 
 def run(args, check_mode=False, diff=False):
     """webserver_config's main() with ``args``, as Ansible runs it; its JSON result."""
-    args = dict(args, _ansible_check_mode=check_mode, _ansible_diff=diff)
-    try:
-        from ansible.module_utils.testing import patch_module_args  # ansible-core >= 2.19
-    except ImportError:  # ansible-core 2.17
-        patch_module_args = None
-    capsys = CAPTURE[-1]
-    capsys.readouterr()
-    with pytest.raises(SystemExit):
-        if patch_module_args is None:
-            saved = basic._ANSIBLE_ARGS
-            basic._ANSIBLE_ARGS = json.dumps({"ANSIBLE_MODULE_ARGS": args}).encode()
-            try:
-                webserver_config.main()
-            finally:
-                basic._ANSIBLE_ARGS = saved
-        else:
-            with patch_module_args(args):
-                webserver_config.main()
-    return json.loads(capsys.readouterr().out)
+    return run_module(CAPTURE[-1], webserver_config.main, args, check_mode, diff)
 
 
 class Origin:
@@ -186,7 +101,7 @@ def origin(tmp_path, capsys):
 def nginx_case(o):
     o.put("nginx/nginx.conf", NGINX_MAIN)
     o.put("nginx/conf.d/json.conf", NGINX_CONF_D)
-    o.put("nginx/sites-available/www.conf", NGINX_VHOSTS)
+    o.put("nginx/sites-available/www.conf", NGINX)
     os.makedirs(o.path("nginx/sites-enabled"))
     os.symlink("../sites-available/www.conf", o.path("nginx/sites-enabled/www.conf"))
     snippet = o.path("nginx/originpulls-aop/client-auth.conf")
@@ -208,7 +123,7 @@ def nginx_case(o):
 
 
 def apache_case(o):
-    o.put("apache2/sites-available/www.conf", APACHE_VHOSTS)
+    o.put("apache2/sites-available/www.conf", APACHE)
     os.makedirs(o.path("apache2/conf-enabled"))
     return dict(
         files=[{"path": o.path("apache2/conf-available/originpulls-aop.conf"), "content": "SSLVerifyClient optional\n"}],
@@ -225,7 +140,7 @@ def apache_case(o):
 
 
 def haproxy_case(o):
-    o.put("haproxy/haproxy.cfg", HAPROXY_CFG, mode=0o640)
+    o.put("haproxy/haproxy.cfg", HAPROXY, mode=0o640)
     return dict(
         files=[{"path": o.path("haproxy/originpulls-aop/ca.pem"), "content": "-----BEGIN CERTIFICATE-----\n", "mode": "0600"}],
         includes=[
@@ -241,7 +156,7 @@ def haproxy_case(o):
 
 
 def caddy_case(o):
-    o.put("caddy/Caddyfile", CADDYFILE)
+    o.put("caddy/Caddyfile", CADDY)
     return dict(
         files=[{"path": o.path("caddy/originpulls-aop/client-auth.caddy"), "content": "client_auth {\n\tmode request\n}\n"}],
         includes=[
