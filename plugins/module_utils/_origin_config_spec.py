@@ -33,6 +33,7 @@ ARGUMENT_SPEC = dict(
     test_command=dict(type="list", elements="str"),
     builtin_test=dict(type="str", choices=["traefik_dynamic"]),
     reload_command=dict(type="list", elements="str", default=[]),
+    reload_service=dict(type="str"),
     pid_file=dict(type="path"),
     process_name=dict(type="str"),
     live_checks=_list_of(

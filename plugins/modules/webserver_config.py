@@ -178,6 +178,13 @@ options:
     type: list
     elements: str
     default: []
+  reload_service:
+    description:
+      - The server's service (for example V(nginx)). When the origin's service manager is systemd (found the way the
+        C(service_mgr) fact finds it, on the origin, without a separate fact-gathering round trip), the reload is
+        C(systemctl reload <reload_service>) instead of O(reload_command).
+      - Not set - O(reload_command), whatever the service manager.
+    type: str
   pid_file:
     description:
       - The master process's pid file. Before anything is written the server must be running (a live master);
@@ -315,7 +322,10 @@ restored:
   elements: str
 """
 
+import platform
+
 from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.facts.system.service_mgr import ServiceMgrFactCollector
 
 from ansible_collections.originpulls.aop.plugins.module_utils._origin_config_spec import ARGUMENT_SPEC
 from ansible_collections.originpulls.aop.plugins.module_utils._origin_transaction import Transaction
@@ -323,6 +333,10 @@ from ansible_collections.originpulls.aop.plugins.module_utils._origin_transactio
 
 def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True, required_one_of=[("test_command", "builtin_test")])
+    if module.params["reload_service"]:  # systemd reloads through its unit, as the service_mgr fact would decide
+        facts = ServiceMgrFactCollector().collect(module=module, collected_facts={"ansible_system": platform.system()})
+        if facts.get("service_mgr") == "systemd":
+            module.params["reload_command"] = ["systemctl", "reload", module.params["reload_service"]]
     tx = Transaction(module)
     tx.plan()  # the new content of every file; a missing file or vhost fails here, before any change
     tx.require_running()  # this module reloads, it never starts a server
