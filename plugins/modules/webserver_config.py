@@ -18,8 +18,7 @@ description:
     configuration.
   - If the test passes and anything changed, it reloads the server gracefully (never a restart) and waits
     until the master process has started workers on the new configuration, so the change is live when the
-    task returns.
-  - Nothing changed - no test, no reload, C(changed=false).
+    task returns. Nothing changed - no test, no reload, C(changed=false).
   - With O(state=absent) the same transaction takes the collection's whole footprint off - every O(files) entry is
     deleted, every marked line of O(includes) removed (HAProxy bind options and a Caddy C(tls) line given back as the
     operator wrote them), every O(links) entry unlinked, the record on the origin removed - so the operator's files are
@@ -43,10 +42,11 @@ options:
   record:
     description:
       - "What to record on the origin about the configuration applied (free-form, for example C({server: nginx, stage: optional}))."
-      - Written as JSON to O(record_path) only after the change is tested, reloaded and live (or straight away when no
-        file changed), with the module's own additions - C(files) (the SHA-256 of each O(files) entry's content, by path),
-        C(includes) (the managed lines in each O(includes) file, by path) and C(links) (by path, what they point to).
-        These three keys are refused in O(record).
+      - Written as JSON to O(record_path) only after the change is tested, reloaded and live, with the module's own
+        additions - C(files) (the SHA-256 of each O(files) entry's content, by path), C(includes) (the managed lines in
+        each O(includes) file, by path) and C(links) (by path, what they point to); these three are refused in O(record).
+        No file to change - written straight away, unless the files are not those the record on the origin lists (a run
+        wrote them and died before its reload): they are then tested and reloaded first, as a change.
       - Ansible reads the file as the local fact C(ansible_local.originpulls_aop) (with the default O(record_path)).
       - A record whose content does not change is not a change. Not set - nothing is recorded (with O(state=present)).
     type: dict
@@ -74,8 +74,7 @@ options:
         default: "0644"
   links:
     description:
-      - Symbolic links to make present, for layouts that enable configuration by linking (Debian's
-        C(conf-available) to C(conf-enabled)). Part of the same transaction.
+      - Symbolic links to make present, for layouts that enable configuration by linking (C(conf-available) to C(conf-enabled)).
     type: list
     elements: dict
     default: []
@@ -180,17 +179,15 @@ options:
     default: []
   reload_service:
     description:
-      - The server's service (for example V(nginx)). When the origin's service manager is systemd (found the way the
-        C(service_mgr) fact finds it, on the origin, without a separate fact-gathering round trip), the reload is
-        C(systemctl reload <reload_service>) instead of O(reload_command).
-      - Not set - O(reload_command), whatever the service manager.
+      - The server's service (for example V(nginx)). Where the origin's service manager is systemd (as the C(service_mgr)
+        fact finds it, without gathering facts), the reload is C(systemctl reload <reload_service>), not O(reload_command).
     type: str
   pid_file:
     description:
       - The master process's pid file. Before anything is written the server must be running (a live master);
         otherwise the task fails without a change - start the server first, this module only reloads.
-      - After a reload the module waits until the master has a worker it did
-        not have before (the new configuration is live), and fails if the master died.
+      - After a reload the module waits until the master has a worker it did not have before (the new configuration is
+        live), and fails if the master died.
     type: path
   process_name:
     description:
@@ -333,10 +330,9 @@ from ansible_collections.originpulls.aop.plugins.module_utils._origin_transactio
 
 def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True, required_one_of=[("test_command", "builtin_test")])
-    if module.params["reload_service"]:  # systemd reloads through its unit, as the service_mgr fact would decide
-        facts = ServiceMgrFactCollector().collect(module=module, collected_facts={"ansible_system": platform.system()})
-        if facts.get("service_mgr") == "systemd":
-            module.params["reload_command"] = ["systemctl", "reload", module.params["reload_service"]]
+    facts = ServiceMgrFactCollector().collect(module=module, collected_facts={"ansible_system": platform.system()}) if module.params["reload_service"] else {}
+    if facts.get("service_mgr") == "systemd":  # systemd reloads through its unit, as the service_mgr fact would decide
+        module.params["reload_command"] = ["systemctl", "reload", module.params["reload_service"]]
     tx = Transaction(module)
     tx.plan()  # the new content of every file; a missing file or vhost fails here, before any change
     tx.require_running()  # this module reloads, it never starts a server
