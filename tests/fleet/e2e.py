@@ -46,30 +46,18 @@ from probe import request  # noqa: E402
 from helpers.local_server import free_port  # noqa: E402
 
 ZONE = "example.com"
-# The origins of the fleet, by the server in their container name (aop-fleet-<server>-<n>): where
-# the role records the stage, and the operator's TLS virtual host as the inventory names it.
+# The origins of the fleet, by the server in their container name (aop-fleet-<server>-<n>): the operator's TLS
+# virtual host as the inventory names it.
 SERVERS = {
-    "nginx": {
-        "stage_file": "/etc/nginx/originpulls-aop/client-auth.conf",
-        "vhosts": [{"path": "/etc/nginx/sites-available/origin-test", "server_name": "origin.test"}],
-    },
-    "apache": {
-        "stage_file": "/etc/apache2/originpulls-aop/client-auth.conf",
-        "vhosts": [{"path": "/etc/apache2/sites-available/origin-test.conf", "server_name": "origin.test"}],
-    },
-    "haproxy": {
-        "stage_file": "/etc/haproxy/originpulls-aop/stage",
-        "vhosts": [{"path": "/etc/haproxy/haproxy.cfg", "server_name": "fe_origin"}],
-    },
-    "caddy": {
-        "stage_file": "/etc/caddy/originpulls-aop/client-auth.caddy",
-        "vhosts": [{"path": "/etc/caddy/Caddyfile", "server_name": "origin.test"}],
-    },
-    "traefik": {
-        "stage_file": "/etc/traefik/dynamic/originpulls-aop.yml",
-        "vhosts": [{"server_name": "origin.test"}],
-    },
+    "nginx": {"vhosts": [{"path": "/etc/nginx/sites-available/origin-test", "server_name": "origin.test"}]},
+    "apache": {"vhosts": [{"path": "/etc/apache2/sites-available/origin-test.conf", "server_name": "origin.test"}]},
+    "haproxy": {"vhosts": [{"path": "/etc/haproxy/haproxy.cfg", "server_name": "fe_origin"}]},
+    "caddy": {"vhosts": [{"path": "/etc/caddy/Caddyfile", "server_name": "origin.test"}]},
+    "traefik": {"vhosts": [{"server_name": "origin.test"}]},
 }
+# What webserver_config recorded on an origin once its stage was live (the local fact ansible_local.originpulls_aop):
+# the stage and the CAs it trusts, read as the collection itself reads them.
+RECORD = "/etc/ansible/facts.d/originpulls_aop.fact"
 
 
 def server_of(container):
@@ -114,11 +102,17 @@ class Fleet:
         return self.zone_state()["settings"]["tls_client_auth"]["value"]
 
     # ----------------------------------------------------------------- origins
+    def record(self, origin):
+        """The origin's record (stage, trusted_ca_sha256, ...); {} when there is none (stage none or absent)."""
+        out = subprocess.run(["docker", "exec", origin, "cat", RECORD], capture_output=True, text=True, check=False).stdout
+        try:
+            doc = json.loads(out)
+        except ValueError:
+            return {}
+        return doc if isinstance(doc, dict) else {}
+
     def stage(self, origin):
-        path = SERVERS[self.info["origins"][origin]["server"]]["stage_file"]
-        out = subprocess.run(["docker", "exec", origin, "cat", path], capture_output=True, text=True, check=False).stdout
-        m = re.search(r"stage (\w+)", out)
-        return m.group(1) if m else "none"
+        return self.record(origin).get("stage", "none")
 
     def stages(self):
         return {o: self.stage(o) for o in self.info["origins"]}
@@ -1112,7 +1106,7 @@ def invariant(fleet):
 
     For every origin at require: the certificate the edge presents for its hostname (per-hostname >
     zone-level > global, a disabled binding gets none) is issued by a CA the origin trusts (the CAs its
-    stage file records). Returns (violations, stages).
+    record on the origin lists). Returns (violations, stages).
     """
     from cryptography import x509
 
@@ -1121,15 +1115,11 @@ def invariant(fleet):
     cf_ca = cas[next(k for k in cas if "Test Origin Pull CA" in k)]
     violations, stages = [], {}
     for origin, o in fleet.info["origins"].items():
-        path = SERVERS[o["server"]]["stage_file"]
-        head = subprocess.run(["docker", "exec", origin, "head", "-c", "4096", path], capture_output=True, text=True, check=False).stdout
-        m = re.search(r"stage (\w+)", head)
-        stage = m.group(1) if m else "none"
-        stages[origin] = stage
+        record = fleet.record(origin)
+        stage = stages[origin] = record.get("stage", "none")
         if stage != "require":
             continue
-        t = re.search(r"trusted CA SHA-256 ([0-9A-F: ]*)$", head, re.M)
-        trusted = {f.replace(":", "") for f in t.group(1).split()} if t else set()
+        trusted = {f.replace(":", "").upper() for f in record.get("trusted_ca_sha256") or []}
         name = o["server_name"]
         hostnames = edge.get("hostnames") or {}
         if name in hostnames:
