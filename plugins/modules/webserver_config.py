@@ -46,7 +46,7 @@ options:
         additions - C(files) (the SHA-256 of each O(files) entry's content, by path), C(includes) (the managed lines in
         each O(includes) file, by path) and C(links) (by path, what they point to); these three are refused in O(record).
         No file to change - written straight away, unless the files are not those the record on the origin lists (a run
-        wrote them and died before its reload): they are then tested and reloaded first, as a change.
+        wrote them and died before its reload) - they are then tested and reloaded first, as a change.
       - Ansible reads the file as the local fact C(ansible_local.originpulls_aop) (with the default O(record_path)).
       - A record whose content does not change is not a change. Not set - nothing is recorded (with O(state=present)).
     type: dict
