@@ -25,11 +25,18 @@
 #                ansible-builder on a locally built Debian 13 base (scripts/build-ee.sh; both images are
 #                tagged by a hash of their inputs and reused); exports AOP_EE_IMAGE, so that the 'rollout'
 #                scenario's converge (the demo's enable_aop under load) runs inside it in the molecule phase
+#   docker-lanes the Docker scenarios of 'molecule' and 'compat-molecule' in two lanes at once: 'rollout'
+#                (the long one: containers ${AOP_FLEET}-*) in one, origins on Debian 12 and 13, toolchain
+#                and compat-molecule (containers ${AOP_ORIGINS}-*, aop-toolchain-origin) in the other;
+#                each lane's output goes to .cache/lane-<name>.log, the console gets one line per
+#                scenario. The first lane to fail stops the other and destroys its containers; the
+#                failed lane's log is printed. The phase table has each scenario's time and each lane's.
 #   ee           on its own: ee-image, then enable_aop run by ansible-runner inside the EE (container
 #                isolation, as AWX runs a job) against a fresh 'rollout' fleet, with the demo's checks
 #                (tests/fleet/e2e.py enable --runner ee); 'all' gets the same run from ee-image + molecule
 #
-#   scripts/test.sh all            everything above (what 'make test' and CI run). After setup and
+#   scripts/test.sh all            everything above (what 'make test' and CI run): setup, lint, docker,
+#                                  ee-image, docker-lanes. After setup and
 #                                  lint, the checks that need no Docker (sanity, unit, integration,
 #                                  docs, compat-checks) run in the background while the Docker phases run:
 #                                  the Molecule scenarios spend most of their time waiting (reloads,
@@ -46,8 +53,9 @@ mkdir -p .cache
 phases=("$@")
 [[ ${#phases[@]} -gt 0 ]] || phases=(all)
 background=()
+declare -A lane_pids=() # the Docker lanes running (phase docker-lanes): name -> pid
 if [[ " ${phases[*]} " == *" all "* ]]; then
-  phases=(setup lint docker ee-image molecule compat-molecule)
+  phases=(setup lint docker ee-image docker-lanes)
   background=(sanity unit integration docs compat-checks)
 fi
 
@@ -64,6 +72,8 @@ kill_tree() {
 
 report() {
   local rc=$?
+  # Interrupted, or a phase failed while Docker lanes still run: stop them, destroy their containers.
+  stop_lanes
   if [[ -n ${bg_pid:-} ]]; then
     # A foreground phase failed while the background checks still run: stop them, show how far they got.
     kill_tree "$bg_pid"
@@ -72,11 +82,11 @@ report() {
     cat .cache/background-checks.log 2>/dev/null || true
   fi
   [[ -f ${timing_file:-/nonexistent} ]] && mapfile -t timings <"$timing_file"
-  printf '\n%-22s %8s\n' "phase" "seconds"
-  printf '%-22s %8s\n' "-----" "-------"
+  printf '\n%-30s %8s\n' "phase" "seconds"
+  printf '%-30s %8s\n' "-----" "-------"
   local t
-  for t in "${timings[@]}"; do printf '%-22s %8s\n' ${t}; done
-  printf '%-22s %8s\n' "total" "$(( $(date +%s) - started ))"
+  for t in "${timings[@]}"; do printf '%-30s %8s\n' ${t}; done
+  printf '%-30s %8s\n' "total" "$(( $(date +%s) - started ))"
   if [[ $rc -eq 0 ]]; then echo "all phases passed"; else echo "FAILED (exit $rc)"; fi
 }
 trap report EXIT
@@ -124,10 +134,122 @@ molecule_on() {
     [[ $s == origins ]] && env_over=("AOP_ORIGINS=${AOP_ORIGINS:-aop-origin}-trixie")
   fi
   log "molecule test -s $s on Debian $suite ($image)"
+  lane_progress "molecule test -s $s on Debian $suite: started"
   t0=$(date +%s)
-  env AOP_ORIGIN_IMAGE="$image" "${env_over[@]}" molecule test -s "$s"
+  local rc=0
+  env AOP_ORIGIN_IMAGE="$image" "${env_over[@]}" molecule test -s "$s" || rc=$?
+  if [[ $rc -ne 0 ]]; then
+    lane_progress "molecule test -s $s on Debian $suite: FAILED (exit $rc) after $(( $(date +%s) - t0 ))s"
+    return "$rc"
+  fi
   echo "molecule $s on $suite took $(( $(date +%s) - t0 ))s"
+  lane_progress "molecule test -s $s on Debian $suite: passed in $(( $(date +%s) - t0 ))s"
   echo "molecule:$s:$suite $(( $(date +%s) - t0 ))" >>"$timing_file"
+}
+
+# ---------------------------------------------------------------------------------------- Docker lanes
+# Phase docker-lanes: 'rollout' in one lane, every other scenario and compat-molecule in the other. Their
+# containers never share a name (${AOP_FLEET}-*, ${AOP_ORIGINS}-*, aop-toolchain-origin), and most of each
+# lane's time is spent waiting (reloads, gates, paced load), so together they take about as long as rollout.
+# One line on the console (fd 3, the script's stdout) from inside a lane, whose own output goes to its log.
+lane_progress() {
+  if [[ -n ${LANE:-} ]]; then printf '  [lane %s %s] %s\n' "$LANE" "$(date +%H:%M:%S)" "$*" >&3; fi
+}
+
+# lane_run <name> <step>...: step is <scenario>:<bookworm|trixie> or compat-molecule; stops at the first failure.
+lane_run() {
+  LANE="$1"
+  shift
+  local t0 step
+  t0=$(date +%s)
+  for step in "$@"; do
+    if [[ $step == compat-molecule ]]; then
+      # Not in a '||' context, where set -e would be off inside the phase: a failure ends the lane here.
+      lane_progress "compat-molecule (ansible-core 2.17): started"
+      local c0
+      c0=$(date +%s)
+      run_phase compat-molecule
+      lane_progress "compat-molecule: passed in $(( $(date +%s) - c0 ))s"
+    else
+      molecule_on "${step#*:}" "${step%%:*}"
+    fi
+  done
+  echo "lane:$LANE $(( $(date +%s) - t0 ))" >>"$timing_file"
+  lane_progress "lane done in $(( $(date +%s) - t0 ))s"
+}
+
+# The containers (and, for rollout, the emulator) a stopped lane may have left.
+destroy_lane() {
+  local s suite
+  for s in $(molecule_scenarios) toolchain; do
+    case "$s:$1" in
+      rollout:rollout)
+        molecule cleanup -s rollout >/dev/null 2>&1 || true
+        molecule destroy -s rollout >/dev/null 2>&1 || true
+        ;;
+      rollout:* | *:rollout) ;;
+      origins:*)
+        for suite in ${AOP_ORIGINS_SUITES:-bookworm trixie}; do
+          if [[ $suite == trixie ]]; then
+            AOP_ORIGINS="${AOP_ORIGINS:-aop-origin}-trixie" molecule destroy -s origins >/dev/null 2>&1 || true
+          else
+            molecule destroy -s origins >/dev/null 2>&1 || true
+          fi
+        done
+        ;;
+      *) molecule destroy -s "$s" >/dev/null 2>&1 || true ;;
+    esac
+  done
+}
+
+# Stop every lane still running (its process tree), then destroy its containers.
+stop_lanes() {
+  local name
+  for name in "${!lane_pids[@]}"; do
+    kill_tree "${lane_pids[$name]}"
+    wait "${lane_pids[$name]}" 2>/dev/null || true
+    echo "lane $name stopped; destroying its containers"
+    destroy_lane "$name"
+    unset "lane_pids[$name]"
+  done
+}
+
+run_lanes() {
+  local -a rollout=() others=()
+  local s suite
+  for s in $(molecule_scenarios); do
+    case "$s" in
+      rollout) rollout+=("rollout:trixie") ;;
+      origins) for suite in ${AOP_ORIGINS_SUITES:-bookworm trixie}; do others+=("origins:$suite"); done ;;
+      *) others+=("$s:bookworm") ;;
+    esac
+  done
+  others+=(compat-molecule)
+  exec 3>&1
+  if [[ ${#rollout[@]} -gt 0 ]]; then
+    ( lane_run rollout "${rollout[@]}" ) >.cache/lane-rollout.log 2>&1 &
+    lane_pids[rollout]=$!
+    echo "lane rollout: ${rollout[*]} (output: .cache/lane-rollout.log)"
+  fi
+  ( lane_run origins "${others[@]}" ) >.cache/lane-origins.log 2>&1 &
+  lane_pids[origins]=$!
+  echo "lane origins: ${others[*]} (output: .cache/lane-origins.log)"
+  local finished name rc
+  while [[ ${#lane_pids[@]} -gt 0 ]]; do
+    rc=0
+    finished=""
+    wait -n -p finished "${lane_pids[@]}" || rc=$?
+    for name in "${!lane_pids[@]}"; do
+      [[ ${lane_pids[$name]} == "$finished" ]] && unset "lane_pids[$name]" && break
+    done
+    if [[ $rc -ne 0 ]]; then
+      echo "lane $name FAILED (exit $rc); the last 400 lines of .cache/lane-$name.log:"
+      tail -n 400 ".cache/lane-$name.log"
+      stop_lanes
+      return "$rc"
+    fi
+    echo "lane $name passed"
+  done
 }
 
 # The checks that need no Docker are nox sessions (noxfile.py): lint, sanity, unit, integration, docs. nox
@@ -183,6 +305,11 @@ phase() {
         esac
       done
       ;;
+    docker-lanes)
+      venv_main
+      images
+      run_lanes
+      ;;
     ee-image)
       venv_main
       images
@@ -227,7 +354,7 @@ phase() {
       )
       ;;
     *)
-      echo "unknown phase '$1' (phases: setup lint sanity unit integration docs docker molecule compat compat-checks compat-molecule ee-image ee, or all)" >&2
+      echo "unknown phase '$1' (phases: setup lint sanity unit integration docs docker molecule docker-lanes compat compat-checks compat-molecule ee-image ee, or all)" >&2
       return 2
       ;;
   esac
