@@ -469,10 +469,6 @@ def step_safety_relaxed(fleet):
     safety_relaxed_global(fleet)
 
 
-def step_enable(fleet):
-    enable(fleet)
-
-
 def step_enable_again(fleet):
     print("enable_aop again on the enforced fleet: recognised in preflight, no change, no API write")
     before = len(fleet.emulator("GET", "/log"))
@@ -581,9 +577,10 @@ def step_zone_level(fleet):
     zone_level(fleet)
 
 
-def phases(fleet):
+def phases(fleet, relax=True):
     """The AWX workflow's phases (playbooks/enable_aop_phase.yml) as separate runs, per-origin ones on two --limit
-    slices: out of order they refuse; in order they compose into enable_aop. Starts and ends relaxed (global off)."""
+    slices: out of order they refuse; in order they compose into enable_aop, with enable()'s checks of the enforced
+    fleet. Starts relaxed (global off); ends relaxed again with disable() (under load), or enforced if not ``relax``."""
     origins = list(fleet.info["origins"])
     slices = [origins[0::2], origins[1::2]]
     check(fleet.tls_client_auth() == "off" and set(fleet.stages().values()) == {"optional"}, "relaxed fleet: Cloudflare off, every origin at optional")
@@ -620,21 +617,29 @@ def phases(fleet):
         run("proof")
     finally:
         fleet.load_stop("load-phases.json")
-    check(set(fleet.stages().values()) == {"require"}, "every origin at require after the phases")
+    check(fleet.tls_client_auth() == "on", "Cloudflare tls_client_auth is on")
+    check(set(fleet.stages().values()) == {"require"}, "every origin at require after the phases: %s" % fleet.stages())
     for origin in origins:
-        check(fleet.direct(origin, "none") in ("tls", 400), "%s refuses a direct request without a certificate" % origin)
+        for case in ("none", "wrong", "self"):
+            outcome = fleet.direct(origin, case)
+            check(outcome in ("tls", 400), "%s refuses a direct request with %s certificate (%s)" % (origin, case, outcome))
+        check(fleet.direct(origin, "good") == 200, "%s serves a request with the valid certificate" % origin)
         check(fleet.through_edge(origin) == 200, "%s serves through the edge" % origin)
-    disable(fleet)
+    if relax:
+        disable(fleet)
 
 
 def step_phases(fleet):
-    phases(fleet)
+    # The relaxed fleet the safety matrices leave, enforced through the workflow's phases: this is the verify's
+    # enable (converge and the audit run enable_aop whole, under load, with the same checks); step_enable_again
+    # and step_disable go on from the enforced fleet it leaves.
+    phases(fleet, relax=False)
 
 
 VERIFY_STEPS = [
     step_safety_enforced,
     step_safety_relaxed,
-    step_enable,
+    step_phases,
     step_enable_again,
     step_disable,
     step_enable_check_relaxed,
@@ -644,7 +649,6 @@ VERIFY_STEPS = [
     step_gate_not_met,
     step_unreachable_mid_rollout,
     step_relax_again,
-    step_phases,
     step_zone_level,
 ]
 
@@ -1197,6 +1201,53 @@ class Matrix:
         )
         return row, out
 
+    def refusals(self, cases, workers=4):
+        """Cases that must each be refused before any change, run at once (``workers`` at a time) under one load:
+        cases are (label, book, extra, says, inventory) tuples. Each is judged on its own output; the oracle, the
+        load and the snapshot (Cloudflare and every origin) are judged once for the group, so any change made by
+        any of them fails every row of the group."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        fleet = self.fleet
+        before = self.snapshot()
+        fleet.load_start("load-matrix.json")
+        time.sleep(0.5)
+        started = time.time()
+
+        def run(case):
+            label, book, extra, _says, inventory = case
+            log = fleet.path("run-matrix-%s.log" % re.sub(r"\W+", "-", label).strip("-"))
+            rc, out = fleet.run_playbook(book, list(extra), inventory or "fleet.yml", log)
+            return rc, out, log
+
+        try:
+            with ThreadPoolExecutor(max_workers=workers) as pool:
+                results = list(pool.map(run, cases))
+        finally:
+            summary = fleet.load_stop("load-matrix.json", min_requests=5, raise_on_failure=False)
+        violations, _stages = invariant(fleet)
+        unchanged = self.snapshot() == before
+        print("  %d refusals at once (%d at a time): %.0fs" % (len(cases), workers, time.time() - started))
+        for (label, _book, _extra, says, _inventory), (rc, out, log) in zip(cases, results):
+            outcome_ok = rc != 0 and says in out
+            self.rows.append(
+                {
+                    "case": label,
+                    "rc": rc,
+                    "expected": "refused (%s)" % says,
+                    "outcome": outcome_ok,
+                    "invariant": not violations,
+                    "failed pulls": summary["failures"],
+                    "unchanged": unchanged,
+                    "violations": violations,
+                    "log": log,
+                }
+            )
+            print(
+                "  %-52s rc=%-3s %-5s invariant=%-5s failed pulls=%-3s unchanged=%s"
+                % (label, rc, "ok" if outcome_ok else "WRONG", not violations, summary["failures"], unchanged)
+            )
+
     def unsafe(self):
         return [r for r in self.rows if not (r["outcome"] and r["invariant"] and r["failed pulls"] == 0 and r["unchanged"] in (True, "-"))]
 
@@ -1248,17 +1299,26 @@ def kill_when(fleet, condition, what):
     return hook
 
 
-def refused_everywhere(m, book, extra=(), unreachable_inv=None):
-    """The cases that must stop before any change, for one playbook in one fleet state."""
+def refused_everywhere(m, books, unreachable_inv=None):
+    """The cases that must stop before any change, for each playbook of ``books`` ((book, extra) pairs) in one fleet
+    state. They change nothing, so they run at once (Matrix.refusals): first every case but the broken config, then,
+    with the config broken, that case for every playbook."""
     first = list(m.fleet.info["origins"])[0]
-    what = book + (" " + " ".join(a for a in extra if a.startswith("rollout_level=")) if any(a.startswith("rollout_level=") for a in extra) else "")
-    m.case("%s: an origin unreachable over SSH" % what, book, *extra, says="could not reach or check", inventory=unreachable_inv, unchanged=True)
-    m.case("%s: rollout_hosts misspelt" % what, book, *extra, "-e", "rollout_hosts=aop_orgins", says="matches no host", unchanged=True)
-    m.case("%s: empty group" % what, book, *extra, "-e", "rollout_hosts=nonexistent_group", says="matches no host", unchanged=True)
-    m.case("%s: --limit without localhost" % what, book, *extra, "--limit", first, says="leaves out localhost", unchanged=True)
+    group, broken = [], []
+    for book, extra in books:
+        level = [a for a in extra if a.startswith("rollout_level=")]
+        what = book + (" " + " ".join(level) if level else "")
+        group += [
+            ("%s: an origin unreachable over SSH" % what, book, [*extra], "could not reach or check", unreachable_inv),
+            ("%s: rollout_hosts misspelt" % what, book, [*extra, "-e", "rollout_hosts=aop_orgins"], "matches no host", None),
+            ("%s: empty group" % what, book, [*extra, "-e", "rollout_hosts=nonexistent_group"], "matches no host", None),
+            ("%s: --limit without localhost" % what, book, [*extra, "--limit", first], "leaves out localhost", None),
+        ]
+        broken.append(("%s: an origin whose config fails its test" % what, book, [*extra], "BogusDirective", None))
+    m.refusals(group)
     restore = break_config(m.fleet)
     try:
-        m.case("%s: an origin whose config fails its test" % what, book, *extra, says="BogusDirective", unchanged=True)
+        m.refusals(broken)
     finally:
         restore()
 
@@ -1309,9 +1369,7 @@ def safety_zone(fleet, zone_args, rotate_args):
     m = Matrix(fleet)
     inv = unreachable_inventory(fleet)
     first = list(fleet.info["origins"])[0]
-    refused_everywhere(m, "disable_aop.yml", zone_args, unreachable_inv=inv)
-    refused_everywhere(m, "enable_aop.yml", zone_args, unreachable_inv=inv)
-    refused_everywhere(m, "rotate_aop_certificate.yml", rotate_args, unreachable_inv=inv)
+    refused_everywhere(m, [("disable_aop.yml", zone_args), ("enable_aop.yml", zone_args), ("rotate_aop_certificate.yml", rotate_args)], unreachable_inv=inv)
     for tag in ("optional", "cloudflare", "gate", "require", "check"):
         m.case("enable_aop.yml zone-level --tags %s" % tag, "enable_aop.yml", *zone_args, "--tags", tag, expect="ok", unchanged=True)
     m.case(
@@ -1383,8 +1441,7 @@ def safety_enforced_global(fleet):
     m = Matrix(fleet)
     inv = unreachable_inventory(fleet)
     first = list(fleet.info["origins"])[0]
-    refused_everywhere(m, "disable_aop.yml", unreachable_inv=inv)
-    refused_everywhere(m, "enable_aop.yml", unreachable_inv=inv)
+    refused_everywhere(m, [("disable_aop.yml", ()), ("enable_aop.yml", ())], unreachable_inv=inv)
     m.case("disable_aop.yml --tags cloudflare", "disable_aop.yml", "--tags", "cloudflare", says="refusing to switch global AOP", unchanged=True)
     m.case("disable_aop.yml --tags check", "disable_aop.yml", "--tags", "check", expect="any")
     for tag in ("optional", "gate", "check"):
@@ -1397,24 +1454,19 @@ def safety_enforced_global(fleet):
         m.case("disable_aop.yml: 503 storm at the switch", "disable_aop.yml", "-e", "rollout_api_retries=2", says="gave up after 3 attempts")
     finally:
         fleet.emulator("DELETE", "/faults")
-    m.case("enable_aop.yml (restore)", "enable_aop.yml", expect="ok")
-    m.case(
-        "disable_aop.yml killed after the first origin relaxed",
-        "disable_aop.yml",
-        expect="any",
-        during=kill_when(fleet, lambda: "optional" in fleet.stages().values(), "after the first origin relaxed"),
-    )
-    m.case("disable_aop.yml re-run after the kill", "disable_aop.yml", expect="ok")
+    # (A disable killed half-way on the enforced fleet: safety_relaxed_global, after its enable re-run.)
+    m.case("disable_aop.yml re-run after the 503 storm", "disable_aop.yml", expect="ok")
     check(fleet.tls_client_auth() == "off" and set(fleet.stages().values()) == {"optional"}, "the re-run completed the disable")
     m.report("safety matrix: global AOP, enforced fleet, disable")
 
 
 def safety_relaxed_global(fleet):
-    """Global AOP off, every origin at optional: enable in every shape, killed and re-run."""
+    """Global AOP off, every origin at optional: enable in every shape, killed and re-run; then disable killed half-way
+    on the enforced fleet the re-run leaves, and re-run."""
     m = Matrix(fleet)
     inv = unreachable_inventory(fleet)
     first = list(fleet.info["origins"])[0]
-    refused_everywhere(m, "enable_aop.yml", unreachable_inv=inv)
+    refused_everywhere(m, [("enable_aop.yml", ())], unreachable_inv=inv)
     m.case("enable_aop.yml --tags require", "enable_aop.yml", "--tags", "require", says="refusing to let these origins require", unchanged=True)
     m.case(
         "enable_aop.yml killed right after Cloudflare switched on",
@@ -1423,8 +1475,16 @@ def safety_relaxed_global(fleet):
         during=kill_when(fleet, lambda: fleet.tls_client_auth() == "on", "right after Cloudflare switched on"),
     )
     m.case("enable_aop.yml re-run after the kill", "enable_aop.yml", expect="ok")
-    check(set(fleet.stages().values()) == {"require"}, "the re-run completed the enable")
-    m.case("disable_aop.yml (back to relaxed)", "disable_aop.yml", expect="ok")
+    check(fleet.tls_client_auth() == "on" and set(fleet.stages().values()) == {"require"}, "the re-run completed the enable")
+    # Back to relaxed from the enforced fleet the re-run left, by a disable killed half-way and its re-run.
+    m.case(
+        "disable_aop.yml killed after the first origin relaxed",
+        "disable_aop.yml",
+        expect="any",
+        during=kill_when(fleet, lambda: "optional" in fleet.stages().values(), "after the first origin relaxed"),
+    )
+    m.case("disable_aop.yml re-run after the kill", "disable_aop.yml", expect="ok")
+    check(fleet.tls_client_auth() == "off" and set(fleet.stages().values()) == {"optional"}, "the re-run completed the disable")
     m.case("enable_aop.yml --tags cloudflare (origins at optional: safe)", "enable_aop.yml", "--tags", "cloudflare", expect="ok")
     m.case("enable_aop.yml --limit <one origin>:localhost", "enable_aop.yml", "--limit", first + ":localhost", expect="ok")
     m.case(
@@ -1435,7 +1495,7 @@ def safety_relaxed_global(fleet):
         says="refusing to switch global AOP",
     )
     m.case("disable_aop.yml (back to relaxed)", "disable_aop.yml", expect="ok")
-    m.report("safety matrix: global AOP, relaxed fleet, enable")
+    m.report("safety matrix: global AOP, relaxed fleet, enable (and a disable killed half-way)")
 
 
 def pause_when_require(fleet, watch, pause):
