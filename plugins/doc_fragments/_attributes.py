@@ -5,8 +5,10 @@ from __future__ import annotations
 
 
 class ModuleDocFragment:
-    # Attributes of modules that change state. PRIVATE to the collection.
+    # What every module of the collection shares: its author, and the attributes of a module that changes state
+    # (DOCUMENTATION) or only reads (INFO_MODULE). PRIVATE to the collection.
     DOCUMENTATION = r"""
+author: originpulls.aop maintainers (@originpulls)
 options: {}
 attributes:
   check_mode:
@@ -21,6 +23,7 @@ attributes:
 """
 
     INFO_MODULE = r"""
+author: originpulls.aop maintainers (@originpulls)
 options: {}
 attributes:
   check_mode:

@@ -25,7 +25,6 @@ description:
     CA of what Cloudflare presents for its hostnames (O(cas)), or that could not be observed, has a problem; the
     hostnames whose pulls it refuses that way are its C(pulls_refused) (hostname to why), which
     C(originpulls.aop.audit_report) shows as C(broken) cells.
-author: originpulls.aop maintainers (@originpulls)
 extends_documentation_fragment:
   - originpulls.aop._attributes.info_module
 options:

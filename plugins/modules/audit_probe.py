@@ -17,7 +17,6 @@ description:
     removed before the module returns.
   - Changes nothing; runs on the controller (the audit probes from where it runs). The targets are what
     C(originpulls.aop.audit_findings) plans.
-author: originpulls.aop maintainers (@originpulls)
 extends_documentation_fragment:
   - originpulls.aop._attributes.info_module
 options:

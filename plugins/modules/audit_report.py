@@ -29,7 +29,6 @@ description:
   - The same findings give the same bytes; a file that already holds them is not written (C(changed=false)).
     No timestamp goes into the reports unless O(generated_at) is given.
   - The findings' data model is documented in the collection's C(plugins/module_utils/_audit_report.py).
-author: originpulls.aop maintainers (@originpulls)
 extends_documentation_fragment:
   - originpulls.aop._attributes
 options:

@@ -18,7 +18,6 @@ description:
     the earlier AOP CA that expired in 2020, and a fingerprint that does not match the pin.
   - A CA that expires within O(expiry_warning_days) is accepted with a warning.
   - Changes nothing anywhere; the origin roles run it on the controller before touching any config.
-author: originpulls.aop maintainers (@originpulls)
 extends_documentation_fragment:
   - originpulls.aop._attributes.info_module
 options:

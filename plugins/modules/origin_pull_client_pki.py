@@ -15,7 +15,6 @@ description:
     certificates C(0644). An existing CA is reused; the leaf is re-issued only when it is missing, not signed by the CA,
     or expires within O(renew_before_days).
   - Bring your own PKI instead if you have one; nothing else in the collection depends on this module.
-author: originpulls.aop maintainers (@originpulls)
 extends_documentation_fragment:
   - originpulls.aop._attributes
 options:

@@ -15,7 +15,6 @@ description:
   - Rotation - upload the new certificate (both are active), let origins trust both CAs, then delete the old one.
   - Idempotent by content - listing (1 GET) finds an uploaded certificate by its SHA-256 fingerprint; the upload (POST)
     happens only when it is missing, and is never blindly retried (after an ambiguous failure the listing is read again).
-author: originpulls.aop maintainers (@originpulls)
 extends_documentation_fragment:
   - originpulls.aop.cloudflare
   - originpulls.aop.cloudflare.connection

@@ -14,7 +14,6 @@ description:
   - Per-hostname AOP takes precedence over zone-level and global AOP for those hostnames.
   - Cloudflare's limit of 100 hostnames per certificate and the hostname syntax are checked before any call.
   - Reads each hostname's association (one GET each); one PUT carries only the hostnames that must change.
-author: originpulls.aop maintainers (@originpulls)
 extends_documentation_fragment:
   - originpulls.aop.cloudflare
   - originpulls.aop.cloudflare.connection

@@ -14,7 +14,6 @@ description:
   - Cloudflare allows 10 hostname certificates per zone; an upload beyond that is refused before the call.
   - Idempotent by content - listing (1 GET) finds an uploaded certificate by its SHA-256 fingerprint; the upload (POST)
     happens only when it is missing, and is never blindly retried (after an ambiguous failure the listing is read again).
-author: originpulls.aop maintainers (@originpulls)
 extends_documentation_fragment:
   - originpulls.aop.cloudflare
   - originpulls.aop.cloudflare.connection

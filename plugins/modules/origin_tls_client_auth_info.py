@@ -15,7 +15,6 @@ description:
     hostnames named in O(hostnames).
   - Cloudflare's precedence is per-hostname, then zone-level, then global; RV(effective) applies it.
   - Only reads (5 GET calls, plus one per hostname, plus one when the zone is given by name).
-author: originpulls.aop maintainers (@originpulls)
 extends_documentation_fragment:
   - originpulls.aop.cloudflare
   - originpulls.aop.cloudflare.connection

@@ -14,7 +14,6 @@ description:
   - Independent of global AOP (C(tls_client_auth), M(originpulls.aop.tls_client_auth)); per-hostname bindings take precedence.
   - Origins must trust your CA before this is enabled, and keep accepting it until it is disabled.
   - One GET; one PUT only when the value differs.
-author: originpulls.aop maintainers (@originpulls)
 extends_documentation_fragment:
   - originpulls.aop.cloudflare
   - originpulls.aop.cloudflare.connection

@@ -20,7 +20,6 @@ description:
     not observed in this run (unreachable, outside the Limit and not observable) is unknown. Either fails the
     task, before anything changes, unless O(force=true).
   - Changes nothing and talks to no API; runs on the controller.
-author: originpulls.aop maintainers (@originpulls)
 extends_documentation_fragment:
   - originpulls.aop._attributes.info_module
 options:

@@ -20,7 +20,6 @@ description:
     disabling; the playbooks C(originpulls.aop.enable_aop) and C(originpulls.aop.disable_aop) do that.
   - Zone-level and per-hostname AOP are independent of this setting and are not touched.
   - Reads two settings (2 GET calls); writes only what must change (1 PATCH, or 2 with O(raise_ssl_mode)).
-author: originpulls.aop maintainers (@originpulls)
 extends_documentation_fragment:
   - originpulls.aop.cloudflare
   - originpulls.aop.cloudflare.connection

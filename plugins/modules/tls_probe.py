@@ -16,7 +16,6 @@ description:
   - RV(refused) is true for a TLS rejection and for HTTP 400, 403, 495 and 496 (nginx answers 400).
   - With O(expect), the task fails when the outcome is not the expected one.
   - Changes nothing; normally runs on the controller.
-author: originpulls.aop maintainers (@originpulls)
 extends_documentation_fragment:
   - originpulls.aop._attributes.info_module
 options:

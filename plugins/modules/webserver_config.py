@@ -25,7 +25,6 @@ description:
     byte-identical to before the first run.
   - With O(record), what was applied is recorded on the origin as an Ansible local fact (C(ansible_local)) once the
     change is tested, reloaded and live - one place to read the stage from, instead of re-deriving it.
-author: originpulls.aop maintainers (@originpulls)
 extends_documentation_fragment:
   - originpulls.aop._attributes
 options:

@@ -22,7 +22,6 @@ description:
   - Changes nothing. Runs on the web server (the C(origin_tls_client_auth*) modules are the Cloudflare side).
   - Formerly named C(originpulls.aop.origin_status) and C(originpulls.aop.origin_facts) (it returns no Ansible facts);
     the old names still work, with a deprecation warning.
-author: originpulls.aop maintainers (@originpulls)
 extends_documentation_fragment:
   - originpulls.aop._attributes.info_module
 options:

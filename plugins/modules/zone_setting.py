@@ -15,7 +15,6 @@ description:
   - One GET; one PATCH only when the value differs.
   - For global Authenticated Origin Pulls prefer M(originpulls.aop.tls_client_auth), which also checks the
     SSL-mode prerequisite.
-author: originpulls.aop maintainers (@originpulls)
 extends_documentation_fragment:
   - originpulls.aop.cloudflare
   - originpulls.aop.cloudflare.connection
