@@ -24,7 +24,7 @@
 #   ee-image     the execution environment of examples/execution-environment.yml, built here with
 #                ansible-builder on a locally built Debian 13 base (scripts/build-ee.sh; both images are
 #                tagged by a hash of their inputs and reused); exports AOP_EE_IMAGE, so that the 'rollout'
-#                scenario's converge (the demo's enable_aop under load) runs inside it in the molecule phase
+#                scenario's converge (the demo's enable_aop under load) runs inside it (molecule, docker-lanes)
 #   docker-lanes the Docker scenarios of 'molecule' and 'compat-molecule' in two lanes at once: 'rollout'
 #                (the long one: containers ${AOP_FLEET}-*) in one, origins on Debian 12 and 13, toolchain
 #                and compat-molecule (containers ${AOP_ORIGINS}-*, aop-toolchain-origin) in the other;
@@ -33,7 +33,7 @@
 #                failed lane's log is printed. The phase table has each scenario's time and each lane's.
 #   ee           on its own: ee-image, then enable_aop run by ansible-runner inside the EE (container
 #                isolation, as AWX runs a job) against a fresh 'rollout' fleet, with the demo's checks
-#                (tests/fleet/e2e.py enable --runner ee); 'all' gets the same run from ee-image + molecule
+#                (tests/fleet/e2e.py enable --runner ee); 'all' gets the same run from ee-image + docker-lanes
 #
 #   scripts/test.sh all            everything above (what 'make test' and CI run): setup, lint, docker,
 #                                  ee-image, docker-lanes. After setup and

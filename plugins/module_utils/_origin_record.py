@@ -42,8 +42,8 @@ def stage_of(server, stage_file, record_path):
 
     The record wins when there is one for this server (a record naming another server is ignored); the trusted CAs
     come from it when it has them, else from the stage file. Without a record: the stage file; without both: none.
-    A record the stage file contradicts (another stage, or a stage file changed or gone since the record listed
-    its SHA-256) is stale: the run that wrote the file may have died before it was live, or someone edited it. The
+    A record the files contradict (another stage in the stage file, or a file the record lists - stage file, CA,
+    log configuration - changed or gone since) is stale: the run that wrote the file may have died before it was live, or someone edited it. The
     stage is then ``unknown`` (``stage_source`` ``conflict``) and ``stage_conflict`` says why: what is live cannot
     be told from the disk, and the rollout's guards refuse to switch Cloudflare over an origin in that state.
     """
@@ -61,19 +61,20 @@ def stage_of(server, stage_file, record_path):
 
 
 def conflict(record, stage_file, stage):
-    """Why the stage file contradicts the record, or None when it does not."""
+    """Why the files on disk contradict the record (another stage in the stage file, or a file the record lists changed
+    or gone since), or None when they do not. Every recorded file counts, wherever the role's directory is."""
     recorded = str(record["stage"])
     if stage not in (None, "unknown") and stage != recorded:
         return "the record says stage %s, the stage file %s says %s" % (recorded, stage_file, stage)
     files = record.get("files")
-    sha = files.get(stage_file) if isinstance(files, dict) else None
-    if not sha:
-        return None
-    try:
-        with open(stage_file, "rb") as fh:
-            now = hashlib.sha256(fh.read()).hexdigest()
-    except OSError:
-        return "the record lists %s, which is gone" % stage_file
-    if now != sha:
-        return "%s changed since the record of stage %s was written" % (stage_file, recorded)
+    for path, sha in sorted(files.items()) if isinstance(files, dict) else ():
+        try:
+            with open(path, "rb") as fh:
+                now = hashlib.sha256(fh.read()).hexdigest()
+        except FileNotFoundError:
+            return "the record lists %s, which is gone" % path
+        except OSError:  # not readable by this user: it cannot tell, so it does not count
+            continue
+        if now != sha:
+            return "%s changed since the record of stage %s was written" % (path, recorded)
     return None

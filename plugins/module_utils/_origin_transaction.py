@@ -138,6 +138,7 @@ class Transaction:
         self.record_new = self.record_old
         if self.p["state"] == "absent":
             self.record_new = None
+            self.unconfirmed = self.record_old is not None  # files already gone, but the server may still run them
         elif self.p["record"] is not None:
             clash = sorted(set(self.p["record"]) & set(RECORD_KEYS))
             if clash:
@@ -266,12 +267,14 @@ class Transaction:
     def restore_and_reload(self):
         """Put the files back and, when the server was reloaded onto them, reload it again onto its last good ones."""
         restored = self.restore()
+        if not (self.written or self.linked):  # an unconfirmed run: the files were already in place, and are now what the server runs
+            return restored, " - none had changed: they were in place from a run that never recorded them as live, and the server runs them now"
         if not (self.result.get("reloaded") and self.p["reload_command"]):
             return restored, ""
         rc, out, err = self.module.run_command(self.p["reload_command"])
         if rc != 0:
             return restored, " but reloading onto them failed too (%s): check the server" % (out + err).strip()
-        return restored, " and the server was reloaded onto them"
+        return restored, " and the server was reloaded onto them, so it serves its last good configuration"
 
     def wait_live(self):
         self.result["live"] = []
@@ -282,7 +285,7 @@ class Transaction:
                 restored, again = self.restore_and_reload()
                 self.fail(
                     "the server did not apply the new configuration within %ss: a TLS handshake to %s:%s (SNI %s) shows %s, not "
-                    "client-certificate request %r (%s). Every changed file was put back (%s)%s, so it serves its last good configuration."
+                    "client-certificate request %r (%s). Every changed file was put back (%s)%s."
                     % (
                         self.p["settle_timeout"],
                         check["host"],

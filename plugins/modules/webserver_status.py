@@ -29,7 +29,7 @@ options:
     description:
       - The web server, or V(auto) to detect the one that runs.
       - Where several supported servers run (HAProxy in front of nginx, say), V(auto) takes the one the record on the
-        origin names (O(record_path) - the server its origin role manages here), and fails when there is no such record.
+        origin names (O(record_path) - the server its origin role manages here); without a record naming one of them it fails.
     type: str
     choices: [auto, nginx, apache, haproxy, caddy, traefik]
     default: auto

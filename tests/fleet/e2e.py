@@ -1201,7 +1201,7 @@ class Matrix:
         )
         return row, out
 
-    def refusals(self, cases, workers=4):
+    def refusals(self, cases, workers=None):
         """Cases that must each be refused before any change, run at once (``workers`` at a time) under one load:
         cases are (label, book, extra, says, inventory) tuples. Each is judged on its own output; the oracle, the
         load and the snapshot (Cloudflare and every origin) are judged once for the group, so any change made by
@@ -1209,6 +1209,8 @@ class Matrix:
         from concurrent.futures import ThreadPoolExecutor
 
         fleet = self.fleet
+        # ansible-runner in the EE shares one private data directory per fleet: one run at a time there.
+        workers = workers or (1 if fleet.runner == "ee" else 4)
         before = self.snapshot()
         fleet.load_start("load-matrix.json")
         time.sleep(0.5)

@@ -71,3 +71,18 @@ def test_a_stage_file_changed_or_gone_since_the_record_makes_the_stage_unknown(t
     os.unlink(stage_file)
     got = stage_of("nginx", stage_file, str(tmp_path / "originpulls_aop.fact"))
     assert got["stage"] == "unknown" and got["stage_conflict"] == "the record lists %s, which is gone" % stage_file
+
+
+def test_any_recorded_file_changed_or_gone_makes_the_stage_unknown_wherever_the_role_dir_is(tmp_path):
+    """The stage file looked at may not be the role's (origin_dir elsewhere): every file the record lists counts."""
+    snippet = tmp_path / "snippets" / "aop" / "client-auth.conf"
+    snippet.parent.mkdir(parents=True)
+    snippet.write_text("ssl_verify_client optional;\n")
+    record = {"server": "nginx", "stage": "optional", "files": {str(snippet): hashlib.sha256(b"ssl_verify_client optional;\n").hexdigest()}}
+    stage_file, record_path = paths(tmp_path, record, stage=None)  # no stage file at the default place
+    assert stage_of("nginx", stage_file, record_path)["stage"] == "optional"
+    snippet.write_text("ssl_verify_client on;\n")  # a run wrote require and died before its reload
+    got = stage_of("nginx", stage_file, record_path)
+    assert got["stage"] == "unknown" and got["stage_conflict"] == "%s changed since the record of stage optional was written" % snippet
+    snippet.unlink()
+    assert stage_of("nginx", stage_file, record_path)["stage_conflict"] == "the record lists %s, which is gone" % snippet

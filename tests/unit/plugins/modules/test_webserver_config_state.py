@@ -377,3 +377,23 @@ def test_files_a_killed_run_left_unconfirmed_are_tested_and_reloaded(origin):
     assert json.loads(origin.record.read_text())["stage"] == "require"
     r = run(origin.args(record={"server": "nginx", "stage": "require"}, **require))
     assert r["changed"] is False and origin.called() == []
+
+
+def test_absent_killed_before_its_reload_reloads_on_the_re_run_before_the_record_goes(origin):
+    """Stage absent deleted the files and died before its reload: the server still runs them. The re-run finds nothing
+    to delete, but the record says they were live - so it tests and reloads before it removes the record."""
+    case = nginx_case(origin)
+    run(origin.args(record={"server": "nginx", "stage": "require"}, **case))
+    origin.called()
+    for f in case["files"]:
+        os.unlink(f["path"])
+    for inc in case["includes"]:
+        path = os.path.realpath(inc["path"])
+        with open(path) as fh:
+            text = fh.read()
+        with open(path, "w") as fh:
+            fh.write("".join(ln for ln in text.splitlines(True) if "originpulls.aop" not in ln))
+    r = run(origin.args(**absent(case)))
+    assert r["changed"] and r["reloaded"] and origin.called() == ["test", "reload"] and not origin.record.exists()
+    r = run(origin.args(**absent(case)))
+    assert r["changed"] is False and origin.called() == []
