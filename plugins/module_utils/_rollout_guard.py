@@ -186,9 +186,11 @@ def judge(
             result["unknown"][host] = unreachable.get(host) or "not observed in this run"
             continue
         stage = obs.get("stage")
-        if stage in BELOW_REQUIRE:
+        # Below require a pull without a certificate is served; but at optional the server still verifies a
+        # certificate that is presented, and refuses one it cannot (nginx 400, the others fail the handshake).
+        if stage in BELOW_REQUIRE and not (stage == "optional" and any(ca is not None for ca in cas)):
             continue
-        if stage != "require":
+        if stage not in ("require", "optional"):
             if obs.get("stage_conflict"):
                 why = "its AOP stage is unknown: %s (run its origin role again to put it in a known stage)" % obs["stage_conflict"]
             else:
@@ -196,24 +198,31 @@ def judge(
             result["unsafe"][host] = why
             continue
         trusted = obs.get("trusted_ca_sha256")
+        # What an optional origin does with a certificate it cannot verify: it refuses it.
+        refuses = " (optional verifies a presented certificate and refuses one it cannot verify)" if stage == "optional" else ""
         for ca in cas:
             if ca is None:
+                if stage == "optional":
+                    continue
                 result["unsafe"][host] = "at require, and Cloudflare would present no client certificate"
             elif not ca:
-                result["unsafe"][host] = "at require, and Cloudflare would present a certificate whose CA the rollout does not know"
+                result["unsafe"][host] = "at %s, and Cloudflare would present a certificate whose CA the rollout does not know%s" % (stage, refuses)
             elif trusted is None:
-                result["unsafe"][host] = "at require, and which CAs it trusts is not recorded (run its origin role once)"
+                result["unsafe"][host] = "at %s, and which CAs it trusts is not recorded (run its origin role once)" % stage
             elif not set(ca) & {normalize_fingerprint(t) for t in trusted}:
-                result["unsafe"][host] = "at require, trusting %s, and Cloudflare would present a certificate from %s" % (
+                result["unsafe"][host] = "at %s, trusting %s, and Cloudflare would present a certificate from %s%s" % (
+                    stage,
                     ", ".join(_short(t) for t in trusted) or "no CA",
                     ", ".join(_short(c) for c in ca),
+                    refuses,
                 )
             if host in result["unsafe"]:
                 break
     blocked = bool(result["unsafe"] or result["unknown"])
     result["forced"] = blocked and bool(force)
     result["allowed"] = not blocked or bool(force)
-    result["message"] = message(result, level, current)
+    stages = {(observed.get(h) or {}).get("stage") for h in result["unsafe"]}
+    result["message"] = message(result, level, current, "optional" if stages == {"optional"} else "require")
     return result
 
 
@@ -225,7 +234,7 @@ def _short(fp):
     return "SHA-256 %s…" % fp.replace(":", "")[:16]
 
 
-def message(result, level, current=False):
+def message(result, level, current=False, stage="require"):
     now = "%s -> %s" % (", ".join(result["before"]), ", ".join(result["after"]))
     if not (result["unsafe"] or result["unknown"]):
         if current:
@@ -233,8 +242,12 @@ def message(result, level, current=False):
         return "every origin of the rollout group stays served across the switch (%s)" % now
     if current:
         lines = [
-            "refusing to let these origins require a client certificate: Cloudflare presents %s AOP (%s), not from a CA they would trust."
-            % (level, ", ".join(result["after"]))
+            "refusing to let these origins %s: Cloudflare presents %s AOP (%s), not from a CA they would trust."
+            % (
+                "require a client certificate" if stage == "require" else "verify client certificates at optional",
+                level,
+                ", ".join(result["after"]),
+            )
         ]
     else:
         lines = ["refusing to switch %s AOP at Cloudflare (%s): origins of the rollout group would reject pulls or could not be checked." % (level, now)]

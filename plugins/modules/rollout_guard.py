@@ -13,10 +13,13 @@ description:
     (global C(tls_client_auth), zone-level AOP and its certificates, per-hostname bindings).
   - "The invariant it holds: for every origin at C(require), the AOP level that applies to its hostnames
     presents a certificate from a CA that origin trusts (precedence per-hostname > zone-level > global; a
-    hostname whose binding is disabled gets no certificate)."
+    hostname whose binding is disabled gets no certificate); and for every origin at C(optional), a certificate
+    that is presented comes from a CA it trusts, because C(optional) verifies a presented certificate and
+    refuses one it cannot verify (nginx answers 400, the other servers fail the handshake)."
   - Works out what Cloudflare presents now (from O(view)) and after the switch, and when that changes, checks
     every host of the rollout group, the whole inventory group and not only the hosts of this run's play or
-    Limit. A host at C(require) that would not trust what is presented afterwards is unsafe; a host that was
+    Limit. A host at C(require), or at C(optional) while a certificate is presented, that would not trust
+    what is presented afterwards is unsafe; a host that was
     not observed in this run (unreachable, outside the Limit and not observable) is unknown. Either fails the
     task, before anything changes, unless O(force=true).
   - Changes nothing and talks to no API; runs on the controller.
@@ -38,8 +41,8 @@ options:
       - V(disabled) - that level stops presenting.
       - V(retire) - zone-level certificates other than ours are deleted.
       - V(current) - nothing switches; judge what Cloudflare presents now against O(observed), the stage and CAs
-        that origins are about to have (the check before origins go to C(require), or change the CAs they trust
-        while at C(require)). Hosts of O(hosts) without an entry in O(observed) are unknown.
+        that origins are about to have (the check before origins go to C(optional) or C(require), or change the
+        CAs they trust). Hosts of O(hosts) without an entry in O(observed) are unknown.
     type: str
     choices: [enabled, disabled, retire, current]
     required: true
@@ -122,7 +125,7 @@ after:
   type: list
   elements: str
 unsafe:
-  description: Hosts at C(require) that would reject pulls after the switch, with why.
+  description: Hosts at C(require) or C(optional) that would reject pulls after the switch, with why.
   returned: always
   type: dict
 unknown:

@@ -110,8 +110,35 @@ def test_global_on_allowed_for_origins_below_require_and_for_those_trusting_clou
 
 
 def test_zone_level_on_refused_for_an_origin_requiring_only_cloudflare_global():
-    out = decide(view(tca="on"), "zone", "enabled", {"web1": at("require", CF), "web2": at("optional", CF), "web3": at("optional", CF)})
+    both = at("optional", CF, fp(OURS))
+    out = decide(view(tca="on"), "zone", "enabled", {"web1": at("require", CF), "web2": both, "web3": both})
     assert not out["allowed"] and list(out["unsafe"]) == ["web1"] and "would present a certificate from" in out["unsafe"]["web1"]
+
+
+# ------------------------------------------------ optional verifies what is presented
+def test_optional_origins_not_trusting_the_presented_ca_block_a_switch():
+    # Optional serves a pull without a certificate, but refuses one it cannot verify (nginx 400, handshake failure).
+    out = decide(view(tca="on"), "zone", "enabled", {"web1": at("optional", CF), "web2": at("optional", CF, fp(OURS)), "web3": at("off")})
+    assert not out["allowed"] and list(out["unsafe"]) == ["web1"]
+    assert out["unsafe"]["web1"].startswith("at optional, trusting SHA-256 9A1AC2B4BE15F9F2…, and Cloudflare would present a certificate from SHA-256 1111")
+    assert "refuses one it cannot verify" in out["unsafe"]["web1"]
+    assert decide(view(tca="off"), "global", "enabled", {"web1": at("optional", fp(OURS))}, hosts=["web1"])["unsafe"] == {
+        "web1": "at optional, trusting SHA-256 1111111111111111…, and Cloudflare would present a certificate from SHA-256 9A1AC2B4BE15F9F2…"
+        " (optional verifies a presented certificate and refuses one it cannot verify)"
+    }
+    # Nothing presented after the switch: optional serves every pull, whatever it trusts.
+    assert decide(view(tca="on"), "global", "disabled", {h: at("optional", fp(OURS)) for h in HOSTS})["allowed"]
+
+
+def test_optional_is_judged_against_what_is_presented_now():
+    # The rollout's check before a batch goes to optional, with global AOP already on.
+    out = decide(view(tca="on"), "global", "current", {"web1": at("optional", fp(OURS))}, hosts=["web1"])
+    assert not out["allowed"] and "refusing to let these origins verify client certificates at optional" in out["message"]
+    assert decide(view(tca="on"), "global", "current", {"web1": at("optional", CF)}, hosts=["web1"])["allowed"]
+    assert decide(view(tca="off"), "global", "current", {"web1": at("optional", fp(OURS))}, hosts=["web1"])["allowed"]
+    unknown = [{"id": "other", "status": "active", "issuer": "CN=someone else"}]
+    out = decide(view(zone_enabled=True, zone_certs=unknown), "zone", "current", {"web1": at("optional", CF)}, hosts=["web1"])
+    assert not out["allowed"] and "whose CA the rollout does not know" in out["unsafe"]["web1"]
 
 
 def test_require_without_a_recorded_trust_is_not_assumed_safe():
@@ -213,5 +240,7 @@ def test_switching_global_off_matters_only_where_it_is_what_is_presented():
     # origin.test is bound to our per-hostname certificate: global off leaves it as it is, but the default changes.
     bindings = [{"hostname": "origin.test", "associated": True, "enabled": True, "status": "active", "cert_id": "h1"}]
     v = view(tca="on", bindings=bindings, ours={"hostname": "h1"})
-    out = decide(v, "global", "disabled", {h: at("optional", CF) for h in HOSTS}, served=["origin.test"])
+    out = decide(v, "global", "disabled", {h: at("optional", CF, fp(OURS)) for h in HOSTS}, served=["origin.test"])
     assert out["allowed"] and out["before"] == ["global", "origin.test: per_hostname"] and out["after"] == ["none", "origin.test: per_hostname"]
+    # Origins at optional that do not trust the certificate bound to origin.test refuse its pulls: not allowed.
+    assert list(decide(v, "global", "disabled", {"web1": at("optional", CF)}, hosts=["web1"], served=["origin.test"])["unsafe"]) == ["web1"]
