@@ -49,3 +49,31 @@ AnOzKgZk4RzZPNAxCXERVxajn/FLcOhglVAKo5H0ac+AitlQ0ip55D2/mf8o72tM
 fVQ6VpyjEXdiIXWUq/o=
 -----END CERTIFICATE-----
 """
+
+
+def checked_ca(source="cloudflare_global", content=None, path=None, pins=(), expiry_warning_days=30):
+    """The CA an origin will trust, read and judged: (result, warnings), as origin_pull_ca returns them.
+
+    Raises ValueError with what is wrong and what to do. Imports cryptography only when called.
+    """
+    from ansible_collections.originpulls.aop.plugins.module_utils._x509 import HAS_CRYPTOGRAPHY, CertificateError, check_client_ca
+
+    if not HAS_CRYPTOGRAPHY:
+        raise ValueError("the Python library 'cryptography' is required where this module runs (pip install cryptography)")
+    text, what = content, "the CA certificate"
+    if path:
+        what = "the CA certificate %s" % path
+        try:
+            with open(path, "rb") as fh:
+                text = fh.read().decode("utf-8", "replace")
+        except OSError as exc:
+            raise ValueError("cannot read %s: %s" % (path, exc)) from None
+    if text is None:
+        if source == "custom":
+            raise ValueError("source=custom needs the CA certificate: give content (PEM text) or path (a PEM file)")
+        text, what = CLOUDFLARE_AOP_CA_PEM, "Cloudflare's origin-pull CA shipped with the collection"
+    try:
+        pem, facts, warnings = check_client_ca(text, expect=source, pins=list(pins), expiry_warning_days=expiry_warning_days, what=what)
+    except CertificateError as exc:
+        raise ValueError(str(exc)) from None
+    return {"pem": pem, "certificates": facts, "sha256_fingerprints": [f["sha256_fingerprint"] for f in facts]}, warnings

@@ -13,6 +13,30 @@ import re
 import time
 
 
+def systemd_manages(module):
+    """Whether systemd is the service manager, decided as ansible's service_mgr fact does (Linux), without gathering
+    facts or importing the facts package: PID 1's name, else (PID 1 'init' or a shell, as in a container) systemctl and
+    systemd's own canaries (sd_booted), else /sbin/init linking to systemd."""
+    try:
+        with open("/proc/1/comm") as fh:
+            pid1 = fh.read().strip() or None
+    except OSError:
+        pid1 = os.readlink("/sbin/init") if os.path.islink("/sbin/init") else None
+    if pid1 is not None:
+        pid1 = os.path.basename(pid1).strip()
+        if pid1 == "init" or pid1.endswith("sh"):
+            pid1 = None
+    if pid1 is not None:
+        return pid1 == "systemd"
+    if not module.get_bin_path("systemctl"):
+        return False
+    if any(os.path.exists(c) for c in ("/run/systemd/system/", "/dev/.run/systemd/", "/dev/.systemd/")):
+        return True
+    if (module.get_bin_path("initctl") and os.path.exists("/etc/init/")) or os.path.exists("/sbin/openrc"):
+        return False
+    return os.path.islink("/sbin/init") and os.path.basename(os.readlink("/sbin/init")) == "systemd"
+
+
 def processes(name):
     """Pids of the processes named ``name`` (/proc/<pid>/comm), for servers without a pid file."""
     out = []

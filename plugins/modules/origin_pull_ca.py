@@ -87,8 +87,7 @@ sha256_fingerprints:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.originpulls.aop.plugins.module_utils._aop_ca import CLOUDFLARE_AOP_CA_PEM
-from ansible_collections.originpulls.aop.plugins.module_utils._x509 import HAS_CRYPTOGRAPHY, CertificateError, check_client_ca
+from ansible_collections.originpulls.aop.plugins.module_utils._aop_ca import checked_ca
 
 
 def main():
@@ -104,29 +103,13 @@ def main():
         supports_check_mode=True,
     )
     p = module.params
-    if not HAS_CRYPTOGRAPHY:
-        module.fail_json(msg="the Python library 'cryptography' is required where this module runs (pip install cryptography)")
-    text = p["content"]
-    what = "the CA certificate"
-    if p["path"]:
-        what = "the CA certificate %s" % p["path"]
-        try:
-            with open(p["path"], "rb") as fh:
-                text = fh.read().decode("utf-8", "replace")
-        except OSError as exc:
-            module.fail_json(msg="cannot read %s: %s" % (p["path"], exc))
-    if text is None:
-        if p["source"] == "custom":
-            module.fail_json(msg="source=custom needs the CA certificate: give content (PEM text) or path (a PEM file)")
-        text = CLOUDFLARE_AOP_CA_PEM
-        what = "Cloudflare's origin-pull CA shipped with the collection"
     try:
-        pem, facts, warnings = check_client_ca(text, expect=p["source"], pins=p["pin_sha256"], expiry_warning_days=p["expiry_warning_days"], what=what)
-    except CertificateError as exc:
+        result, warnings = checked_ca(p["source"], p["content"], p["path"], p["pin_sha256"], p["expiry_warning_days"])
+    except ValueError as exc:
         module.fail_json(msg=str(exc))
     for w in warnings:
         module.warn(w)
-    module.exit_json(changed=False, pem=pem, certificates=facts, sha256_fingerprints=[f["sha256_fingerprint"] for f in facts])
+    module.exit_json(changed=False, **result)
 
 
 if __name__ == "__main__":

@@ -318,19 +318,16 @@ restored:
   elements: str
 """
 
-import platform
-
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.facts.system.service_mgr import ServiceMgrFactCollector
 
 from ansible_collections.originpulls.aop.plugins.module_utils._origin_config_spec import ARGUMENT_SPEC
+from ansible_collections.originpulls.aop.plugins.module_utils._origin_liveness import systemd_manages
 from ansible_collections.originpulls.aop.plugins.module_utils._origin_transaction import Transaction
 
 
 def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True, required_one_of=[("test_command", "builtin_test")])
-    facts = ServiceMgrFactCollector().collect(module=module, collected_facts={"ansible_system": platform.system()}) if module.params["reload_service"] else {}
-    if facts.get("service_mgr") == "systemd":  # systemd reloads through its unit, as the service_mgr fact would decide
+    if module.params["reload_service"] and systemd_manages(module):  # systemd reloads through its unit, as service_mgr decides
         module.params["reload_command"] = ["systemctl", "reload", module.params["reload_service"]]
     tx = Transaction(module)
     tx.plan()  # the new content of every file; a missing file or vhost fails here, before any change

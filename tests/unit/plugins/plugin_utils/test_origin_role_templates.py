@@ -1,6 +1,7 @@
 """What each origin role writes per stage: its templates rendered with jinja2, no Docker, no server.
 
-The origin role's defaults, vars/main.yml and vars/servers/<server>.yml are resolved the way Ansible resolves them
+The origin role's defaults and vars/servers/<server>.yml, with what the action plugin webserver_stage derives from
+the options (plugin_utils/_webserver_stage.context), are resolved the way Ansible resolves them
 (a lone "{{ expr }}" keeps its type), the controller-side CA check is replaced by a real two-CA bundle,
 and each template is rendered for every stage. A directive of the wrong strength (nginx ``optional``
 rendered as ``on``, Apache ``require`` as ``optional``, HAProxy ``require`` as ``verify optional``)
@@ -19,6 +20,8 @@ import jinja2
 import pytest
 import yaml
 from jinja2.nativetypes import NativeEnvironment
+
+from ansible_collections.originpulls.aop.plugins.plugin_utils import _webserver_stage as plan
 
 ROLES = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "roles")
 CA_FILE = os.path.join(os.path.dirname(__file__), "..", "..", "files", "authenticated_origin_pull_ca.pem")
@@ -62,18 +65,13 @@ def ca_bundle():
 def role_vars(server, stage):
     role = os.path.join(ROLES, "origin")
     defaults = _load(os.path.join(role, "defaults", "main.yml"))
-    raw = _combine(defaults, _load(os.path.join(role, "vars", "servers", "%s.yml" % server)), _load(os.path.join(role, "vars", "main.yml")))
-    pem = ca_bundle()
+    data = _load(os.path.join(role, "vars", "servers", "%s.yml" % server))
+    raw = _combine(defaults, data)
     options = {k[len("origin_") :]: v for k, v in defaults.items()}
     options.update({"stage": stage, "server": server})
-    raw.update(
-        {
-            "__origin": options,
-            "__origin_ca": {"pem": pem, "sha256_fingerprints": ["AA:BB"], "certificates": [{"subject": "CN=test"}]},
-            "ansible_facts": {"os_family": "Debian", "service_mgr": "systemd"},
-            "ansible_managed": "managed by test",
-        }
-    )
+    ca = {"pem": ca_bundle(), "sha256_fingerprints": ["AA:BB"], "certificates": [{"subject": "CN=test"}]}
+    # What the action plugin webserver_stage renders the server's data and templates with.
+    raw.update(plan.context(options, data["__origin_srv"], "Debian", ca), ansible_managed="managed by test")
     native = _env(NativeEnvironment)
 
     def templated(value):
