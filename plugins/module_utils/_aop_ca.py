@@ -77,3 +77,23 @@ def checked_ca(source="cloudflare_global", content=None, path=None, pins=(), exp
     except CertificateError as exc:
         raise ValueError(str(exc)) from None
     return {"pem": pem, "certificates": facts, "sha256_fingerprints": [f["sha256_fingerprint"] for f in facts]}, warnings
+
+
+# origin_pull_ca's options (the module, and its action plugin when the task runs on the controller).
+ORIGIN_PULL_CA_SPEC = dict(
+    source=dict(type="str", default="cloudflare_global", choices=["cloudflare_global", "custom"]),
+    content=dict(type="str"),
+    path=dict(type="path"),
+    pin_sha256=dict(type="list", elements="str", default=[]),
+    expiry_warning_days=dict(type="int", default=30),
+)
+ORIGIN_PULL_CA_KW = dict(mutually_exclusive=[("content", "path")])
+
+
+def origin_pull_ca(p):
+    """The module origin_pull_ca's result for validated parameters (``failed`` and ``msg`` when refused)."""
+    try:
+        result, warnings = checked_ca(p["source"], p["content"], p["path"], p["pin_sha256"], p["expiry_warning_days"])
+    except ValueError as exc:
+        return {"failed": True, "msg": str(exc)}
+    return dict(result, changed=False, warnings=warnings) if warnings else dict(result, changed=False)

@@ -51,3 +51,36 @@ def probe(p):
 
 def is_refused(outcome):
     return outcome == "tls_rejected" or (outcome.isdigit() and int(outcome) in REFUSAL_STATUSES)
+
+
+# tls_probe's options (the module, and its action plugin when the task runs on the controller).
+TLS_PROBE_SPEC = dict(
+    host=dict(type="str", required=True),
+    port=dict(type="int", default=443),
+    server_name=dict(type="str", required=True),
+    path=dict(type="str", default="/"),
+    certificate_path=dict(type="path", aliases=["client_cert"]),
+    private_key_path=dict(type="path", no_log=False, aliases=["client_key"]),
+    tls_version=dict(type="str", default="any", choices=["any", "1.2", "1.3"]),
+    timeout=dict(type="float", default=10),
+    expect=dict(type="str", default="any", choices=["any", "refused", "served"]),
+)
+TLS_PROBE_KW = dict(required_together=[("certificate_path", "private_key_path")])
+
+
+def verdict(p, outcome, detail):
+    """(result, failure message or None) for an outcome of ``probe`` judged against ``p["expect"]``."""
+    refused = is_refused(outcome)
+    result = dict(changed=False, outcome=outcome, refused=refused, detail=detail)
+    target = "%s:%s (%s)" % (p["host"], p["port"], p["server_name"])
+    if p["expect"] == "refused" and not refused:
+        return result, "%s was expected to refuse the request but answered: %s" % (target, detail)
+    if p["expect"] == "served" and not (outcome.isdigit() and 200 <= int(outcome) < 400):
+        return result, "%s was expected to serve the request but: %s" % (target, detail)
+    return result, None
+
+
+def tls_probe(p):
+    """The module tls_probe's result for validated parameters (``failed`` and ``msg`` when not as expected)."""
+    result, failure = verdict(p, *probe(p))
+    return dict(result, failed=True, msg=failure) if failure else result

@@ -87,29 +87,17 @@ sha256_fingerprints:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.originpulls.aop.plugins.module_utils._aop_ca import checked_ca
+from ansible_collections.originpulls.aop.plugins.module_utils._aop_ca import ORIGIN_PULL_CA_KW, ORIGIN_PULL_CA_SPEC, origin_pull_ca
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            source=dict(type="str", default="cloudflare_global", choices=["cloudflare_global", "custom"]),
-            content=dict(type="str"),
-            path=dict(type="path"),
-            pin_sha256=dict(type="list", elements="str", default=[]),
-            expiry_warning_days=dict(type="int", default=30),
-        ),
-        mutually_exclusive=[("content", "path")],
-        supports_check_mode=True,
-    )
-    p = module.params
-    try:
-        result, warnings = checked_ca(p["source"], p["content"], p["path"], p["pin_sha256"], p["expiry_warning_days"])
-    except ValueError as exc:
-        module.fail_json(msg=str(exc))
-    for w in warnings:
+    module = AnsibleModule(argument_spec=ORIGIN_PULL_CA_SPEC, supports_check_mode=True, **ORIGIN_PULL_CA_KW)
+    result = origin_pull_ca(module.params)
+    if result.pop("failed", False):
+        module.fail_json(**result)
+    for w in result.pop("warnings", []):
         module.warn(w)
-    module.exit_json(changed=False, **result)
+    module.exit_json(**result)
 
 
 if __name__ == "__main__":

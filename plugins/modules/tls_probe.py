@@ -91,41 +91,15 @@ detail:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.originpulls.aop.plugins.module_utils._direct_request import is_refused, probe
+from ansible_collections.originpulls.aop.plugins.module_utils._direct_request import TLS_PROBE_KW, TLS_PROBE_SPEC, tls_probe
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            host=dict(type="str", required=True),
-            port=dict(type="int", default=443),
-            server_name=dict(type="str", required=True),
-            path=dict(type="str", default="/"),
-            certificate_path=dict(type="path", aliases=["client_cert"]),
-            private_key_path=dict(type="path", no_log=False, aliases=["client_key"]),
-            tls_version=dict(type="str", default="any", choices=["any", "1.2", "1.3"]),
-            timeout=dict(type="float", default=10),
-            expect=dict(type="str", default="any", choices=["any", "refused", "served"]),
-        ),
-        required_together=[("certificate_path", "private_key_path")],
-        supports_check_mode=True,
-    )
-    result, failure = verdict(module.params, *probe(module.params))
-    if failure:
-        module.fail_json(msg=failure, **result)
+    module = AnsibleModule(argument_spec=TLS_PROBE_SPEC, supports_check_mode=True, **TLS_PROBE_KW)
+    result = tls_probe(module.params)
+    if result.pop("failed", False):
+        module.fail_json(**result)
     module.exit_json(**result)
-
-
-def verdict(p, outcome, detail):
-    """(result, failure message or None) for an outcome of ``probe`` judged against ``p["expect"]``."""
-    refused = is_refused(outcome)
-    result = dict(changed=False, outcome=outcome, refused=refused, detail=detail)
-    target = "%s:%s (%s)" % (p["host"], p["port"], p["server_name"])
-    if p["expect"] == "refused" and not refused:
-        return result, "%s was expected to refuse the request but answered: %s" % (target, detail)
-    if p["expect"] == "served" and not (outcome.isdigit() and 200 <= int(outcome) < 400):
-        return result, "%s was expected to serve the request but: %s" % (target, detail)
-    return result, None
 
 
 if __name__ == "__main__":

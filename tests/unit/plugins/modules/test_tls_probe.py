@@ -8,7 +8,8 @@ import threading
 
 import pytest
 
-from ansible_collections.originpulls.aop.plugins.modules.tls_probe import main, probe, verdict
+from ansible_collections.originpulls.aop.plugins.module_utils._direct_request import probe, verdict
+from ansible_collections.originpulls.aop.plugins.modules.tls_probe import main
 from helpers.module import run_module
 from origin import pki
 
