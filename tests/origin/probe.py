@@ -107,13 +107,16 @@ def log_line(container, log_path, marker, wait=False):
         cmd = ["sh", "-c", "journalctl --no-pager -q -o cat -u %s _TRANSPORT=stdout | grep -F -- %s" % (log_path.split(":", 1)[1], marker)]
     else:
         cmd = ["grep", "-F", "--", marker, log_path]
-    for _attempt in range(10 if wait else 1):
+    # A loaded machine delays the journal (and a server's log writes) by seconds: wait up to 30 s for a line that must come.
+    deadline = time.monotonic() + (30 if wait else 0)
+    while True:
         proc = subprocess.run(["docker", "exec", container] + cmd, capture_output=True, text=True, check=False)
         lines = [ln for ln in proc.stdout.splitlines() if ln.strip()]
         if lines:
             return lines[-1]
-        time.sleep(0.2)
-    return None
+        if time.monotonic() > deadline:
+            return None
+        time.sleep(0.3)
 
 
 def verify_field(line):
