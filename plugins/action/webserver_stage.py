@@ -41,14 +41,23 @@ class ActionModule(ActionBase):
         self.role_path = self._task.args.get("role_path") or ""
         if not os.path.isdir(os.path.join(self.role_path, "vars", "servers")):
             raise AnsibleError("webserver_stage: role_path %r is not the directory of the role originpulls.aop.origin" % self.role_path)
+        self.extra = {"changed": False, "warnings": []}
+        self.server = self.transaction = None
         try:
             result.update(self.stage(self._task.args.get("alias") or ""))
         except plan.Refusal as exc:
-            result.update(failed=True, changed=False, msg=str(exc))
+            result.update(failed=True, changed=self.extra["changed"], msg=str(exc))
         except Failed as exc:  # a module on the host failed: its result (with the server's own error) is the task's
+            # ... with what this task did before it (mod_ssl enabled, a transaction already live) still said.
+            result.update(self.transaction or {})
             result.update(exc.result)
+            result["changed"] = bool(exc.result.get("changed")) or self.extra["changed"]
         finally:  # the remote temporary directory the module runs shared (without pipelining)
             self._remove_tmp_path(self._connection._shell.tmpdir)
+        if self.server:
+            result["server"] = self.server
+        if self.extra["warnings"]:  # the CA check's (close to expiry), whatever happened after it
+            result["warnings"] = list(result.get("warnings") or []) + self.extra["warnings"]
         return result
 
     def var(self, name, default=None):
@@ -66,25 +75,46 @@ class ActionModule(ActionBase):
         return list(self.load(path)["argument_specs"]["main"]["options"]) if os.path.exists(os.path.join(self.role_path, path)) else []
 
     def module(self, name, module_args, result):
-        """Run a module on the host; its failure fails the task with its result. ``changed`` adds up in ``result``."""
+        """Run a module on the host; its failure fails the task with its result. ``changed`` adds up in ``result``.
+
+        The play's module_defaults for the collection's modules (a record_path, say) apply as they did to the role's
+        tasks; what the role sets itself wins.
+        """
+        if name.startswith("originpulls.aop."):
+            module_args = self.with_module_defaults(name, module_args)
         res = self._execute_module(module_name=name, module_args=module_args, task_vars=self.task_vars)
         if res.get("failed"):
             raise Failed(res)
         result["changed"] = result.get("changed", False) or bool(res.get("changed"))
         return res
 
+    def with_module_defaults(self, name, args):
+        try:  # ansible-core 2.19 and later
+            from ansible.executor.module_common import _apply_action_arg_defaults
+
+            return _apply_action_arg_defaults(name, self._task, args, self._templar)
+        except ImportError:
+            from ansible.executor.module_common import get_action_args_with_defaults
+
+            groups = self._task._parent._play._action_groups
+            return get_action_args_with_defaults(name, args, self._task.module_defaults, self._templar, action_groups=groups)
+
     def render(self, template, ctx):
         lookup = lookup_loader.get("ansible.builtin.template", loader=self._loader, templar=self._templar)
-        return lookup.run([os.path.join(self.role_path, "templates", template)], variables=dict(ctx))[0]
+        variables = dict(ctx)
+        if "ansible_managed" in self.task_vars:  # the operator's own header, as the template lookup honours it
+            variables["ansible_managed"] = self.var("ansible_managed")
+        return lookup.run([os.path.join(self.role_path, "templates", template)], variables=variables)[0]
 
     def stage(self, alias):
-        extra = {"changed": False}
+        extra = self.extra
         if alias:
             server = alias[: -len("_origin")]
         else:
             server = self.var("origin_server", "auto")
             if server == "auto":
                 server = self.module("originpulls.aop.webserver_status", {"server": "auto", "config_test": False}, extra)["server"]
+        self.server = server
         data = self.load("vars", "servers", server + ".yml")
         srv = data["__origin_srv"]
         known = {"origin": self.spec("origin"), server + "_origin": self.spec(server + "_origin")}
@@ -103,7 +133,7 @@ class ActionModule(ActionBase):
             checked = plan.ca_check(o, os.path.join(C.DEFAULT_LOCAL_TMP, "originpulls_aop_ca"))
             if checked.get("failed"):
                 raise plan.Refusal(checked["msg"])
-            extra["warnings"] = checked["warnings"]
+            extra["warnings"] = checked["warnings"]  # the result says them whatever happens after (only this host has them)
             ctx = plan.context(o, srv, family, checked["ca"])
         s, ca, folder, vhosts = ctx["__origin_s"], ctx["__origin_ca"], ctx["__origin_dir"], ctx["__origin_vhosts"]
         templar = self._templar.copy_with_new_env()
@@ -137,7 +167,7 @@ class ActionModule(ActionBase):
             # What this origin now runs, as the local fact ansible_local.originpulls_aop (webserver_config adds the files).
             "record": None if absent else {"server": server, "stage": o["stage"], "trusted_ca_sha256": ca["sha256_fingerprints"]},
         }
-        res = self.module("originpulls.aop.webserver_config", {k: v for k, v in args.items() if v is not None}, extra)
+        res = self.transaction = self.module("originpulls.aop.webserver_config", {k: v for k, v in args.items() if v is not None}, extra)
         if server == "traefik":  # CA files are named by content: remove those the options no longer name
             found = self.module("ansible.legacy.find", {"paths": [folder], "patterns": ["ca-*.pem", "ca.pem"]}, {})
             for f in found.get("files", []):
@@ -146,10 +176,9 @@ class ActionModule(ActionBase):
         if absent:  # never recursively: origin_dir may be shared; it goes only when the transaction left it empty
             argv = ["find", folder, "-maxdepth", "0", "-type", "d", "-empty", "-print", "-delete"]
             gone = self.module("ansible.legacy.command", {"argv": argv, "removes": folder}, {})
-            extra["changed"] = extra["changed"] or bool((gone.get("stdout") or "").strip())
-        res = dict(res, server=server, changed=bool(res.get("changed")) or extra["changed"])
-        if extra.get("warnings"):
-            res["warnings"] = list(res.get("warnings") or []) + extra["warnings"]
+            # find prints the directory it removed; 'removes' on a directory already gone says it skipped
+            extra["changed"] = extra["changed"] or (gone.get("stdout") or "").strip() == folder
+        res = dict(res, changed=bool(res.get("changed")) or extra["changed"])
         if facts:
             res["ansible_facts"] = facts
         return res

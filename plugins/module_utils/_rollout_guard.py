@@ -3,7 +3,8 @@
 """The rollout's safety invariant, as pure decisions. PRIVATE to the collection.
 
 Invariant: at every moment, for every origin at ``require``, the AOP level that applies to its
-hostnames presents a certificate from a CA that origin trusts.
+hostnames presents a certificate from a CA that origin trusts; for every origin at ``optional``, a certificate
+that is presented comes from a CA it trusts (optional refuses a certificate it cannot verify).
 
 ``presented`` works out what Cloudflare presents (``_aop_precedence``: per-hostname > zone-level >
 global, a disabled hostname binding gets nothing), ``after_change`` what it will present once a switch is made, and
@@ -157,7 +158,7 @@ def judge(
 
     ``hosts``: every host of the rollout group (the inventory group, whatever the Limit).
     ``current``: judge what is presented now (``after``) even when nothing changes - the check before
-    origins go to ``require`` or change the CAs they trust while at ``require``.
+    origins go to ``optional`` or ``require``, or change the CAs they trust.
     ``observed``: host -> {"stage": str, "trusted_ca_sha256": [fingerprints] or None}, only for hosts
     observed in this run. ``unreachable``: host -> why it could not be observed.
     Returns a dict: ``changes`` (whether what is presented changes at all), ``allowed``, ``unsafe``
@@ -257,10 +258,23 @@ def message(result, level, current=False, stage="require"):
         lines.append("  %s: unknown (%s)" % (host, why))
     if result["forced"]:
         lines.append("rollout_force=true: going ahead anyway.")
+    elif current and stage == "optional":
+        lines.append(
+            "Nothing was changed on these origins. At optional they would still verify the certificate Cloudflare presents now "
+            "and refuse it. Give them a CA bundle that holds both that CA and yours (rollout_ca_content with both PEMs) until "
+            "Cloudflare presents yours, or set rollout_force=true."
+        )
     elif current:
         lines.append(
             "Nothing was changed on these origins. Turn AOP on in Cloudflare first with the certificate they will trust "
             "(enable_aop and rotate_aop_certificate.yml do it in order), or set rollout_force=true."
+        )
+    elif stage == "optional":
+        lines.append(
+            "Nothing was changed at Cloudflare. Origins at optional still verify the certificate that is presented and refuse "
+            "one they cannot verify: give them a CA bundle that holds both CAs first (rollout_ca_content), take them to stage "
+            "off (disable_aop with rollout_disable_stage=off), make unreachable hosts reachable, or set rollout_force=true if "
+            "you accept the outage."
         )
     else:
         lines.append(

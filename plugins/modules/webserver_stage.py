@@ -25,6 +25,8 @@ description:
     directory removed once the transaction left it empty (never recursively).
   - One task per origin instead of a dozen keeps a stage run close to the connection floor - each task costs every
     host a worker process on the controller, whatever it does.
+  - The play's C(module_defaults) for M(originpulls.aop.webserver_config) and M(originpulls.aop.webserver_status) (a
+    C(record_path), say) apply to the runs this task makes, as they applied to the role's tasks; what the role sets wins.
 extends_documentation_fragment:
   - originpulls.aop._attributes
 attributes:
@@ -62,16 +64,22 @@ EXAMPLES = r"""
 RETURN = r"""
 server:
   description: The web server the stage was put on (named, or detected).
-  returned: always
+  returned: when the server is known
   type: str
   sample: nginx
+changed:
+  description:
+    - Whether anything changed on the origin - the transaction, and also Apache's mod_ssl enabled, Traefik's stale CA
+      files removed, stage V(absent)'s empty directory removed.
+  returned: always
+  type: bool
 changed_files:
-  description: The result of M(originpulls.aop.webserver_config) - the files it changed, and its other keys.
-  returned: success
+  description: The files the transaction changed (the other keys of M(originpulls.aop.webserver_config)'s result come with it).
+  returned: when the transaction ran
   type: list
   elements: str
 record:
   description: What is now recorded on the origin (M(originpulls.aop.webserver_config)'s C(record)).
-  returned: success and the stage is not absent
+  returned: when the transaction ran and the stage is not absent
   type: dict
 """

@@ -21,6 +21,7 @@ class OnControllerAction(ActionBase):
     answer(params) -> the module's result (with failed and msg on failure)."""
 
     TRANSFERS_FILES = False
+    _supports_async = True  # async runs the module, as without this plugin
     SPEC: dict = {}
     SPEC_KW: dict = {}
 
@@ -30,13 +31,22 @@ class OnControllerAction(ActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         del tmp
-        if self._connection.transport != "local" or self._play_context.become:
-            result.update(self._execute_module(task_vars=task_vars))
+        if self._task.async_val or self._connection.transport != "local" or self._play_context.become:
+            wrap_async = bool(self._task.async_val) and not self._connection.has_native_async
+            result.update(self._execute_module(task_vars=task_vars, wrap_async=wrap_async))
+            if not wrap_async:
+                self._remove_tmp_path(self._connection._shell.tmpdir)
             return result
         validated = ArgumentSpecValidator(self.SPEC, **self.SPEC_KW).validate(self._task.args)
-        if validated.error_messages:  # worded as AnsibleModule words them
-            unsupported = "Unsupported parameters for (%s) module: " % self._task.action
-            result.update(failed=True, msg="; ".join((unsupported if isinstance(e, UnsupportedError) else "") + e.msg for e in validated.errors))
-            return result
-        result.update(self.answer(validated.validated_parameters))
+        # Worded as AnsibleModule words them: the first error; an option given with its alias too is a warning.
+        warnings = ["Both option %s and its alias %s are set." % (w["option"], w["alias"]) for w in getattr(validated, "_warnings", [])]
+        if validated.error_messages:
+            error = validated.errors.errors[0]
+            name = self._task.resolved_action or self._task.action
+            unsupported = "Unsupported parameters for (%s) module: " % name if isinstance(error, UnsupportedError) else ""
+            result.update(failed=True, msg=unsupported + error.msg)
+        else:
+            result.update(self.answer(validated.validated_parameters))
+        if warnings:
+            result["warnings"] = warnings + list(result.get("warnings") or [])
         return result

@@ -15,7 +15,9 @@ import json
 import os
 import re
 
-from ansible_collections.originpulls.aop.plugins.module_utils._aop_ca import checked_ca
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+
+from ansible_collections.originpulls.aop.plugins.module_utils._aop_ca import ORIGIN_PULL_CA_KW, ORIGIN_PULL_CA_SPEC, checked_ca
 
 # What the origin role always handed to the server roles by its own names (origin_* wins when called as origin).
 SHARED = ("stage", "server", "vhosts", "tls_port", "ca_source", "ca_content", "ca_path", "ca_pin_sha256", "ca_expiry_warning_days")
@@ -126,13 +128,28 @@ def once_per_run(folder, key, compute):
         return value, True
 
 
+def ca_options(o):
+    """The role's CA options as origin_pull_ca takes them, validated as the module validates them (a pin given as one
+    string is a list of one; content and path together are refused): (params, None) or (None, message)."""
+    args = {"source": o["ca_source"], "pin_sha256": o["ca_pin_sha256"] or [], "expiry_warning_days": o["ca_expiry_warning_days"]}
+    for option, key in (("content", "ca_content"), ("path", "ca_path")):
+        if o[key]:
+            args[option] = o[key]
+    validated = ArgumentSpecValidator(ORIGIN_PULL_CA_SPEC, **ORIGIN_PULL_CA_KW).validate(args)
+    if validated.error_messages:
+        return None, "the CA options (origin_ca_*): %s. Nothing was changed." % validated.error_messages[0]
+    return validated.validated_parameters, None
+
+
 def ca_check(o, folder):
     """origin_pull_ca's check, once per run for the same options and CA text: {ca, warnings} or {failed, msg}.
 
     The warnings (a CA close to expiry) come with the first host's result only, as from a run_once task.
     """
-    text = o["ca_content"] or None
-    path = None if text else os.path.expanduser(os.path.expandvars(o["ca_path"] or "")) or None
+    p, problem = ca_options(o)
+    if problem:
+        return {"failed": True, "msg": problem, "warnings": []}
+    text, path = p["content"], p["path"]
     key_text = text
     if path:  # the file's content is part of the key: a file changed during the run is checked again
         try:
@@ -140,15 +157,14 @@ def ca_check(o, folder):
                 key_text = fh.read().decode("utf-8", "replace")
         except OSError:
             key_text = None
-    pins = list(o["ca_pin_sha256"] or [])
-    days = int(o["ca_expiry_warning_days"])
+    pins, days = p["pin_sha256"], p["expiry_warning_days"]
 
     def compute():
         try:
-            result, warnings = checked_ca(o["ca_source"], text, path, pins, days)
+            result, warnings = checked_ca(p["source"], text, path, pins, days)
         except ValueError as exc:
             return {"failed": True, "msg": str(exc)}
         return {"ca": result, "warnings": warnings}
 
-    value, fresh = once_per_run(folder, json.dumps([o["ca_source"], path, key_text, pins, days]), compute)
+    value, fresh = once_per_run(folder, json.dumps([p["source"], path, key_text, pins, days]), compute)
     return dict(value, warnings=value.get("warnings", []) if fresh else [])

@@ -52,19 +52,35 @@ def test_real_mistakes_are_refused_by_name(name, message):
     assert r["failed"] and message in r["msg"]
 
 
-def test_on_the_controller_the_checks_run_in_the_worker_and_answer_as_the_modules_do():
+def test_on_the_controller_the_checks_run_in_the_worker_and_answer_as_the_modules_do(tmp_path):
     # delegate_to localhost / connection local: the action plugins run the module's code in the worker (no interpreter
     # per host); arguments are validated and worded as AnsibleModule does, and warnings reach the result.
+    cert, key = pki.issue(pki.name("client", "originpulls.aop tests"))
+    pki.save(str(tmp_path), "client", cert, key)
     res = run_tasks(
         [
             ca_task(expiry_warning_days=100000),
             {"name": "probe", "originpulls.aop.tls_probe": {"host": "127.0.0.1", "server_name": "x", "prot": 1}, "ignore_errors": True},
-            {"name": "bad", "originpulls.aop.tls_probe": {"host": "127.0.0.1", "server_name": "x", "tls_version": "1.4"}, "ignore_errors": True},
+            {"name": "bad", "originpulls.aop.tls_probe": {"host": "127.0.0.1", "server_name": "x", "tls_version": "1.4", "port": "x"}, "ignore_errors": True},
+            {
+                "name": "alias",
+                "originpulls.aop.tls_probe": {
+                    "host": "127.0.0.1",
+                    "port": 1,
+                    "server_name": "x",
+                    "certificate_path": str(tmp_path / "client.crt"),
+                    "client_cert": str(tmp_path / "client.crt"),
+                    "private_key_path": str(tmp_path / "client.key"),
+                },
+                "ignore_errors": True,
+            },
         ]
     )
     assert any("expires in" in w for w in res.task("ca").get("warnings", [])), res.task("ca")
     assert res.task("probe")["msg"].startswith("Unsupported parameters for (originpulls.aop.tls_probe) module: prot. Supported parameters include")
-    assert res.task("bad")["msg"] == "value of tls_version must be one of: any, 1.2, 1.3, got: 1.4"
+    # The first error only, as AnsibleModule says it (the port's type here; the wrong tls_version is not added).
+    assert res.task("bad")["msg"].startswith("argument 'port' is of type") and "tls_version" not in res.task("bad")["msg"]
+    assert "Both option certificate_path and its alias client_cert are set." in res.task("alias").get("warnings", []), res.task("alias")
 
 
 def test_custom_needs_input():

@@ -244,3 +244,13 @@ def test_switching_global_off_matters_only_where_it_is_what_is_presented():
     assert out["allowed"] and out["before"] == ["global", "origin.test: per_hostname"] and out["after"] == ["none", "origin.test: per_hostname"]
     # Origins at optional that do not trust the certificate bound to origin.test refuse its pulls: not allowed.
     assert list(decide(v, "global", "disabled", {"web1": at("optional", CF)}, hosts=["web1"], served=["origin.test"])["unsafe"]) == ["web1"]
+
+
+def test_an_optional_refusal_says_what_helps_at_optional():
+    out = decide(view(tca="on"), "global", "current", {"web1": at("optional", fp(OURS))}, hosts=["web1"])
+    assert "rollout_ca_content with both PEMs" in out["message"] and "Turn AOP on in Cloudflare first" not in out["message"]
+    out = decide(view(tca="off"), "global", "enabled", {"web1": at("optional", fp(OURS))}, hosts=["web1"])
+    assert "rollout_disable_stage=off" in out["message"] and "Relax those origins first" not in out["message"]
+    # Where an origin at require is among them, the require advice stays.
+    out = decide(view(tca="on"), "global", "disabled", {"web1": at("require", CF), "web2": at("optional", fp(OURS))}, hosts=["web1", "web2"])
+    assert "Relax those origins first" in out["message"]

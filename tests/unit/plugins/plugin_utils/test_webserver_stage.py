@@ -107,3 +107,15 @@ def test_traefik_names_its_ca_file_by_content_and_proves_each_change_by_handshak
         {"server_name": "b.test", "port": 8443, "expect": "require", "ca_names_contains": "CN = origin-pull.cloudflare.net"},
     ]
     assert plan.live_checks(dict(o, stage="absent"), ctx["__origin_vhosts"], ca)[0] == {"server_name": "a.test", "port": 443, "expect": "off"}
+
+
+def test_the_ca_options_are_validated_as_origin_pull_ca_validates_them(tmp_path):
+    # A pin given as one string is a list of one (as the module's list option makes it), not a list of characters.
+    pin = "9A:1A:C2:B4:BE:15:F9:F2:7E:EE:20:A7:34:CB:A4:E9:89:8F:61:00:1B:3B:D7:C8:4B:69:B5:6A:3E:25:A2:B9"
+    o = {"ca_source": "cloudflare_global", "ca_content": "", "ca_path": CA_FILE, "ca_pin_sha256": pin, "ca_expiry_warning_days": "30"}
+    params, problem = plan.ca_options(o)
+    assert problem is None and params["pin_sha256"] == [pin] and params["expiry_warning_days"] == 30
+    assert plan.ca_check(o, str(tmp_path))["ca"]["sha256_fingerprints"] == [pin]
+    # Content and path together: refused, as the module refuses them, before any change.
+    checked = plan.ca_check(dict(o, ca_content="-----BEGIN CERTIFICATE-----"), str(tmp_path))
+    assert checked["failed"] and checked["msg"] == "the CA options (origin_ca_*): parameters are mutually exclusive: content|path. Nothing was changed."
