@@ -159,7 +159,7 @@ class ActionModule(ActionBase):
             "reload_service": s.get("service"),
             "pid_file": s.get("pid_file"),
             "process_name": s.get("process_name"),
-            "live_checks": plan.live_checks(o, vhosts, ca) if server == "traefik" else [],
+            "live_checks": plan.live_checks(o, vhosts, ca) if s.get("prove_by_handshake") else [],
             "settle_timeout": int(o["settle_timeout"] or 0) or int(s.get("settle_timeout", 15)),
             "server_log_path": o["server_log_path"] or None,
             "server_log_unit": s.get("log_unit"),
@@ -168,7 +168,7 @@ class ActionModule(ActionBase):
             "record": None if absent else {"server": server, "stage": o["stage"], "trusted_ca_sha256": ca["sha256_fingerprints"]},
         }
         res = self.transaction = self.module("originpulls.aop.webserver_config", {k: v for k, v in args.items() if v is not None}, extra)
-        if server == "traefik":  # CA files are named by content: remove those the options no longer name
+        if s.get("ca_named_by_content"):  # CA files named by content: remove those the options no longer name
             found = self.module("ansible.legacy.find", {"paths": [folder], "patterns": ["ca-*.pem", "ca.pem"]}, {})
             for f in found.get("files", []):
                 if f["path"] != ("" if absent else ctx["__origin_ca_file"]):
