@@ -52,20 +52,30 @@ CLOUDFLARE_REQUIRED_TOGETHER = [("api_email", "api_key")]
 CLOUDFLARE_REQUIRED_ONE_OF = [("zone", "zone_id")]
 
 
-class CloudflareModule:
-    """An AnsibleModule with the shared Cloudflare options, check mode supported, and one way to end."""
+def cloudflare_module_spec(argument_spec=None, mutually_exclusive=(), required_one_of=(), required_if=()):
+    """The argument spec and its constraints (AnsibleModule's keywords) of a module with the shared options."""
+    spec = cloudflare_argument_spec()
+    spec.update(argument_spec or {})
+    return spec, dict(
+        mutually_exclusive=CLOUDFLARE_MUTUALLY_EXCLUSIVE + list(mutually_exclusive),
+        required_together=CLOUDFLARE_REQUIRED_TOGETHER,
+        required_one_of=CLOUDFLARE_REQUIRED_ONE_OF + list(required_one_of),
+        required_if=list(required_if),
+    )
 
-    def __init__(self, argument_spec=None, mutually_exclusive=(), required_one_of=(), required_if=()):
-        spec = cloudflare_argument_spec()
-        spec.update(argument_spec or {})
-        self.module = AnsibleModule(
-            argument_spec=spec,
-            mutually_exclusive=CLOUDFLARE_MUTUALLY_EXCLUSIVE + list(mutually_exclusive),
-            required_together=CLOUDFLARE_REQUIRED_TOGETHER,
-            required_one_of=CLOUDFLARE_REQUIRED_ONE_OF + list(required_one_of),
-            required_if=list(required_if),
-            supports_check_mode=True,
-        )
+
+class CloudflareModule:
+    """An AnsibleModule with the shared Cloudflare options, check mode supported, and one way to end.
+
+    ``module``: what stands in for the AnsibleModule when the code runs in the controller's worker (an object with
+    params already validated against cloudflare_module_spec(), check_mode, _diff, warn, fail_json, exit_json).
+    """
+
+    def __init__(self, argument_spec=None, mutually_exclusive=(), required_one_of=(), required_if=(), module=None):
+        if module is None:
+            spec, kw = cloudflare_module_spec(argument_spec, mutually_exclusive, required_one_of, required_if)
+            module = AnsibleModule(argument_spec=spec, supports_check_mode=True, **kw)
+        self.module = module
         self.params = self.module.params
         self.check_mode = self.module.check_mode
         self.result = dict(changed=False)

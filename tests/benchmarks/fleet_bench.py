@@ -1,6 +1,6 @@
 """Benchmark: how the collection's runs cost grows with the fleet, against the connection floor.
 
-    python tests/benchmarks/fleet_bench.py [--sizes 8,24,48] [--forks 10] [--minimal] [--json FILE]
+    python tests/benchmarks/fleet_bench.py [--sizes 8,24,48] [--forks 10] [--repeat 3] [--minimal] [--json FILE]
     (make bench-fleet: sizes 8, 24, 48; make bench: 8 origins with the minimal hand-written playbook)
 
 For each size N it starts N nginx origins (Docker, systemd; each runs only nginx), the API emulator and
@@ -10,6 +10,9 @@ the edge, and measures in one run, on the same fleet, with load through the edge
   (e) enable_aop from scratch, the gate's wait excluded        (rollout_gate_skip=true)
   (f) enable_aop re-run on the enforced fleet
   [(b) with --minimal: the least an operator could write (copy the CA, the directives, nginx -t, reload)]
+The idempotent runs (d) and (f) run --repeat times each, interleaved with as many runs of (a) (one more (a) first):
+d, a, d, a, ... and f, a, f, a, ...; each counts as its median run, and the table shows the range. On a noisy
+machine one sample of the floor or of a run moves a ratio by a third; the median of interleaved runs does not.
 Each run is printed as a ratio to (a) of that size and in seconds per origin, with what reaches each
 origin per run: tasks on the host and per-host tasks on the controller (a callback), module runs and docker exec round trips (a docker wrapper on PATH
 that the connection plugin calls), the Cloudflare API calls (the emulator's log) and the failed
@@ -241,7 +244,16 @@ def start_fleet(state, names):
     e2e.up(e2e.Fleet(state), names)
 
 
-def measure(size, forks, minimal):
+def median_run(runs):
+    """The run of median seconds, with every run's seconds ("samples") and the most any run changed."""
+    ordered = sorted(runs, key=lambda r: r["seconds"])
+    mid = dict(ordered[len(ordered) // 2])
+    mid["samples"] = [round(r["seconds"], 2) for r in runs]
+    mid["changed"] = max(r["changed"] for r in runs)
+    return mid
+
+
+def measure(size, forks, minimal, repeat=3):
     state = tempfile.mkdtemp(prefix="aop-bench-%d-" % size)
     names = ["%s-nginx-%02d" % (PREFIX, i) for i in range(1, size + 1)]
     wrap = os.path.join(state, "bin")
@@ -280,19 +292,37 @@ def measure(size, forks, minimal):
         run = Runner(state, names, env)
         fleet.load_start("bench-load.json")
         time.sleep(1)
-        results["a"] = run("a", [os.path.join(BIN, "ansible"), "-i", inv, "aop_origins", "-m", "ansible.builtin.ping"])
+        ping = [os.path.join(BIN, "ansible"), "-i", inv, "aop_origins", "-m", "ansible.builtin.ping"]
+        samples = {"a": [run("a-1", ping)], "d": [], "f": []}
         if minimal:
             results["b"] = run("b", playbook + [plays["minimal"]] + pki)
             results["b_idem"] = run("b_idem", playbook + [plays["minimal"]] + pki)
             run("undo", playbook + [plays["undo"]])
         results["c"] = run("c", playbook + [plays["role"]] + pki)
-        results["d"] = run("d", playbook + [plays["role"]] + pki)
+        # The idempotent runs and the floor, interleaved: d, a, d, a, ... then (after e) f, a, f, a, ...
+        for i in range(repeat):
+            samples["d"].append(run("d-%d" % (i + 1), playbook + [plays["role"]] + pki))
+            samples["a"].append(run("a-%d" % (len(samples["a"]) + 1), ping))
         run("reset", playbook + [plays["role"], "-e", "stage=off"] + pki)
-        for key in ("e", "f"):
+
+        def enable_aop(name):
             before = len(fleet.emulator("GET", "/log"))
-            results[key] = run(key, enable, env_api)
+            r = run(name, enable, env_api)
             calls = fleet.emulator("GET", "/log")[before:]
-            api[key] = {"get": len([c for c in calls if c["method"] == "GET"]), "write": len([c for c in calls if c["method"] != "GET"])}
+            r["api"] = {"get": len([c for c in calls if c["method"] == "GET"]), "write": len([c for c in calls if c["method"] != "GET"])}
+            return r
+
+        results["e"] = enable_aop("e")
+        for i in range(repeat):
+            samples["f"].append(enable_aop("f-%d" % (i + 1)))
+            samples["a"].append(run("a-%d" % (len(samples["a"]) + 1), ping))
+        for key, runs in samples.items():
+            results[key] = median_run(runs)
+        for key in ("e", "f"):
+            api[key] = results[key].pop("api")
+            if key == "f":  # every re-run: the same reads, and no write
+                api[key] = {"get": max(r["api"]["get"] for r in samples["f"]), "write": max(r["api"]["write"] for r in samples["f"])}
+                api[key]["get_per_run"] = [r["api"]["get"] for r in samples["f"]]
         load = fleet.load_stop("bench-load.json", min_requests=10, raise_on_failure=False)
     finally:
         e2e.down(e2e.Fleet(state))
@@ -303,20 +333,24 @@ def measure(size, forks, minimal):
 def table(d):
     lines = []
     n, floor = d["size"], d["runs"]["a"]["seconds"]
-    lines.append("\n%d origins, forks %d, pipelining on; one run; ratios to (a), not seconds, are the result" % (n, d["forks"]))
-    head = ("run", "seconds", "x (a)", "s/origin", "changed", "tasks/o", "ctl/o", "modules/o", "execs/o", "API GET/write")
-    lines.append("%-40s %7s %8s %9s %8s %8s %6s %9s %8s  %s" % head)
+    lines.append(
+        "\n%d origins, forks %d, pipelining on; one run; ratios to (a), not seconds, are the result; (a), (d) and (f): the median"
+        " of interleaved runs (range: fastest-slowest/runs)" % (n, d["forks"])
+    )
+    head = ("run", "seconds", "x (a)", "range", "s/origin", "changed", "tasks/o", "ctl/o", "modules/o", "execs/o", "API GET/write")
+    lines.append("%-40s %7s %8s %11s %9s %8s %8s %6s %9s %8s  %s" % head)
     for key, label in RUNS:
         if key not in d["runs"]:
             continue
         r = d["runs"][key]
         api = d["api"].get(key)
         lines.append(
-            "%-40s %7.1f %8.2f %9.3f %8d %8s %6s %9.1f %8.1f  %s"
+            "%-40s %7.1f %8.2f %11s %9.3f %8d %8s %6s %9.1f %8.1f  %s"
             % (
                 label,
                 r["seconds"],
                 r["seconds"] / floor,
+                "%.1f-%.1f/%d" % (min(r["samples"]), max(r["samples"]), len(r["samples"])) if r.get("samples") else "",
                 r["seconds"] / n,
                 r["changed"],
                 "-" if r["tasks"] is None else format(r["tasks"], ".1f"),
@@ -386,13 +420,14 @@ def main():
     ap.add_argument("--origins", type=int, help="a single size (the older option; same as --sizes N)")
     ap.add_argument("--forks", type=int, default=10)
     ap.add_argument("--minimal", action="store_true", help="also time the least an operator could write, (b)")
+    ap.add_argument("--repeat", type=int, default=3, help="runs of (d) and (f) each, interleaved with as many of (a); the median counts (default 3)")
     ap.add_argument("--json", help="write the measurements to this file too")
     args = ap.parse_args()
     sizes = [args.origins] if args.origins else sorted(int(s) for s in args.sizes.split(","))
     print("fleet benchmark: sizes %s, %d cores, container prefix %s" % (sizes, os.cpu_count(), PREFIX), flush=True)
     data = []
     for size in sizes:
-        data.append(measure(size, args.forks, args.minimal))
+        data.append(measure(size, args.forks, args.minimal, args.repeat))
         print("\n".join(table(data[-1])), flush=True)
         if args.json:
             with open(args.json, "w") as fh:

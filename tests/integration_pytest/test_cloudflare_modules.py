@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from conftest import TOKEN
 
@@ -223,3 +225,39 @@ def test_token_never_appears_in_vvvv_output(emulator, how):
     assert "zone 'missing.example' was not found" in out  # the run did reach the API
     assert "HTTP 503" in out and "gave up after 2 attempts" in out
     assert secret not in out
+
+
+def test_info_in_the_worker_answers_as_the_module_does(emulator, zone_id):
+    """On the controller the info module's code runs in the worker (no interpreter); a task with ``environment`` runs
+    the module. Both give the same result and the same error, mask a no_log value alike, and never show the token."""
+    secret = "s3cr3t-tok-" + "0a1b2c3d4e5f"
+    emulator.state.add_token(secret)
+    emulator.state.zones[zone_id]["settings"]["tls_client_auth"]["value"] = "on"
+    args = {"zone": "example.com", "api_url": emulator.url, "api_token": secret, "hostnames": ["www.example.com"]}
+    module = {"environment": {"AOP_TEST_RUN_THE_MODULE": "1"}}
+    tasks = [
+        {"name": "worker", "originpulls.aop.origin_tls_client_auth_info": args},
+        dict({"name": "module", "originpulls.aop.origin_tls_client_auth_info": args}, **module),
+        {"name": "worker_fail", "originpulls.aop.origin_tls_client_auth_info": dict(args, zone="missing.example"), "ignore_errors": True},
+        dict({"name": "module_fail", "originpulls.aop.origin_tls_client_auth_info": dict(args, zone="missing.example"), "ignore_errors": True}, **module),
+    ]
+    masked = dict(args, hostnames=["www.example.com", secret])
+    res = run_tasks(
+        tasks
+        + [
+            {"name": "worker_masked", "originpulls.aop.origin_tls_client_auth_info": masked},
+            dict({"name": "module_masked", "originpulls.aop.origin_tls_client_auth_info": masked}, **module),
+        ]
+    )
+    worker, mod = res.task("worker"), res.task("module")
+    assert worker == mod and worker["effective"] == {"default": "global", "hostnames": {"www.example.com": "global"}}
+    assert res.task("worker_fail")["failed"] and res.task("worker_fail")["msg"] == res.task("module_fail")["msg"]
+    assert "missing.example" in res.task("worker_fail")["msg"]
+    assert res.task("worker_masked")["hostnames"] == res.task("module_masked")["hostnames"]
+    assert res.task("worker_masked")["hostnames"][1]["hostname"] == "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
+    out = run_tasks(tasks, verbosity=4, callback="ansible.builtin.default")
+    text = out.stdout + out.stderr
+    # The module ran for the two tasks with environment only; the token is nowhere, even at -vvvv.
+    assert len(re.findall(r"AOP_TEST_RUN_THE_MODULE=1 \S+ \S+/AnsiballZ_origin_tls_client_auth_info\.py", text)) == 2, text[-3000:]
+    assert len(re.findall(r"EXEC /bin/sh -c '(?:\S+=\S+ )*\S*python\S* \S+/AnsiballZ_origin_tls_client_auth_info\.py", text)) == 2, text[-3000:]
+    assert secret not in text and "www.example.com" in text

@@ -83,6 +83,14 @@ def test_on_the_controller_the_checks_run_in_the_worker_and_answer_as_the_module
     assert "Both option certificate_path and its alias client_cert are set." in res.task("alias").get("warnings", []), res.task("alias")
 
 
+def test_in_the_worker_module_defaults_apply_as_to_the_module():
+    # The play's module_defaults reach the code run in the worker (ansible-core 2.19+ applies them only when it builds
+    # a module): source custom from the defaults, the CA from nowhere -> the module's own refusal.
+    block = {"module_defaults": {"originpulls.aop.origin_pull_ca": {"source": "custom"}}, "block": [dict(ca_task(), ignore_errors=True)]}
+    r = run_tasks([block]).task("ca")
+    assert r["failed"] and "needs the CA certificate" in r["msg"], r
+
+
 def test_custom_needs_input():
     r = run_tasks([ca_task(source="custom")]).task("ca")
     assert r["failed"] and "needs the CA certificate" in r["msg"]
