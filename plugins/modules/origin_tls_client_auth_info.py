@@ -15,8 +15,9 @@ description:
     hostnames named in O(hostnames).
   - Cloudflare's precedence is per-hostname, then zone-level, then global; RV(effective) applies it.
   - Only reads (5 GET calls, plus one per hostname, plus one when the zone is given by name).
-  - On the controller (a local connection, without become, async or a task C(environment)) its code runs in Ansible's
-    worker process instead of a new Python interpreter, with the same result; elsewhere the module runs as usual.
+  - On the controller (a local connection, without become, async or a task C(environment); not on macOS) its code runs
+    in Ansible's worker process instead of a new Python interpreter, with the same result (without C(invocation));
+    elsewhere the module runs as usual.
 extends_documentation_fragment:
   - originpulls.aop.cloudflare
   - originpulls.aop.cloudflare.connection

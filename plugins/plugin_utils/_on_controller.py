@@ -55,6 +55,9 @@ def run_module_code(code, params, check_mode=False, diff=False):
         result = {"failed": True, "msg": "the module's code ended without a result"}
     except ModuleDone as done:
         result = done.result
+    except Exception as exc:  # pylint: disable=broad-exception-caught
+        # As a module's crash ends its process: a failure with the error (the caller masks no_log values in it).
+        result = {"failed": True, "msg": "%s: %s" % (type(exc).__name__, exc)}
     if module.warnings:
         result["warnings"] = module.warnings + list(result.get("warnings") or [])
     result.setdefault("changed", False)
@@ -69,6 +72,8 @@ class OnControllerAction(ActionBase):
     _supports_async = True  # async runs the module, as without this plugin
     SPEC: dict = {}
     SPEC_KW: dict = {}
+    # False: always run the module (for code that must not run in a process forked from the controller here).
+    IN_WORKER = True
 
     def answer(self, params):
         raise NotImplementedError
@@ -76,7 +81,8 @@ class OnControllerAction(ActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         del tmp
-        if self._task.async_val or self._connection.transport != "local" or self._play_context.become or any(self._task.environment or []):
+        elsewhere = self._connection.transport != "local" or self._play_context.become or any(self._task.environment or [])
+        if not self.IN_WORKER or self._task.async_val or elsewhere:
             wrap_async = bool(self._task.async_val) and not self._connection.has_native_async
             result.update(self._execute_module(task_vars=task_vars, wrap_async=wrap_async))
             if not wrap_async:

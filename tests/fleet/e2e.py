@@ -1393,6 +1393,20 @@ def safety_zone(fleet, zone_args, rotate_args):
         first + ":localhost",
         says="refusing to switch zone AOP",
     )
+    # Global AOP on as well: zone-level off would leave Cloudflare presenting its own certificate, which the origins at
+    # optional (trusting only our CA) verify and refuse. Refused in the preflight, before any origin relaxed.
+    zone_id = next(k for k, z in fleet.emulator("GET", "/state").items() if z["name"] == ZONE)
+    fleet.emulator("PATCH", "/zones/%s/settings/tls_client_auth" % zone_id, {"value": "on"})
+    try:
+        m.case(
+            "disable_aop.yml zone-level while global AOP is on (refused before any change)",
+            "disable_aop.yml",
+            *zone_args,
+            says="refusing to switch zone AOP",
+            unchanged=True,
+        )
+    finally:
+        fleet.emulator("PATCH", "/zones/%s/settings/tls_client_auth" % zone_id, {"value": "off"})
     m.case(
         "disable_aop.yml zone-level without the private key",
         "disable_aop.yml",
